@@ -1,0 +1,23 @@
+// Package betterauth tells who the visitor of a request is, from the
+// cookies and headers that a Better Auth 1.7 application issues, without
+// asking the application on the hot path whenever it can.
+//
+// A [Resolver] tries the cheapest trustworthy source first:
+//
+//  1. the cookie cache (session_data) in any of Better Auth's strategies:
+//     compact (HMAC over the JSON), jwt (HS256), jwe (dir + A256CBC-HS512
+//     with an HKDF-derived key) and the EdDSA session-cache JWT of the JWT
+//     plugin, verified with the upstream's JWKS; chunked cookies are joined.
+//     As on the server, the cache counts only next to a validly signed
+//     session_token naming the same session, and only while neither the
+//     cache nor the session has expired;
+//  2. a Bearer JWT issued by the JWT plugin, verified with the JWKS;
+//  3. the session_token cookie alone: its HMAC is checked offline, then the
+//     session is looked up in the app database or through the upstream's
+//     /api/auth/get-session, and the answer is cached per token.
+//
+// Verified results are cached by a SHA-256 of the exact credential bytes,
+// so a signature or decryption is paid once per credential, not per
+// request. A request with missing, forged, expired or unverifiable
+// credentials is anonymous: Resolve never fails a request.
+package betterauth
