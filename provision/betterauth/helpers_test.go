@@ -16,13 +16,13 @@ import (
 )
 
 // samplesDir finds the real Better Auth captures: $BETTER_AUTH_SAMPLES, or
-// shared/ beside the checkout (as CI lays it out).
+// the copy in the repository's testdata/shared.
 func samplesDir(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv("BETTER_AUTH_SAMPLES"); d != "" {
 		return d
 	}
-	d := filepath.Join("..", "..", "..", "shared", "better-auth", "samples")
+	d := filepath.Join("..", "..", "testdata", "shared", "better-auth", "samples")
 	if _, err := os.Stat(d); err != nil {
 		t.Fatalf("Better Auth samples not found at %s (%v): set BETTER_AUTH_SAMPLES", d, err)
 	}
