@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of caddy-mautic on a fresh machine: starts what the tests
-# need (MariaDB), then vets and runs the Go tests with the race detector.
+# Runs every test of caddy-mautic on a fresh machine: starts and installs what
+# the tests need (MariaDB, PostgreSQL, Chromium, npm packages), vets the code,
+# runs the Go tests with the race detector, then the example site's browser
+# tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,18 +10,29 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_mariadb
+ensure_postgres
+ensure_chromium
 
 # Tests that need a database fail, rather than skip, when it is missing.
 export CADDY_MAUTIC_REQUIRE_DB=1
 
 step "go vet"
 go vet ./...
+
 step "gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './examples/*'))
+unformatted=$(git ls-files -z '*.go' | xargs -0 gofmt -l)
 if [ -n "$unformatted" ]; then
-	echo "gofmt would change:" >&2
-	echo "$unformatted" >&2
+	printf 'gofmt would change:\n%s\n' "$unformatted" >&2
 	exit 1
 fi
+
 step "go test -race"
-go test -race -count=1 -timeout 20m ./...
+go test -race -count=1 -timeout 30m ./...
+
+step "example site: install, build, browser tests"
+(
+	cd examples/sveltekit
+	npm install --no-audit --no-fund
+	npm run build
+	npm run test:e2e
+)
