@@ -1,0 +1,31 @@
+// Package inject puts a snippet (the Mautic tracking loader) into HTML
+// responses as they stream through an http.ResponseWriter, without buffering
+// the body.
+//
+// Build the snippet once per configuration with NewSnippet, then wrap each
+// response:
+//
+//	iw := inject.NewWriter(w, r, snip, opts)
+//	defer iw.Close()
+//	next.ServeHTTP(iw, r)
+//
+// Only successful (2xx other than 204, 205 and 206) text/html responses to GET
+// requests, with an identity Content-Encoding and no Cache-Control:
+// no-transform, are changed; everything else passes through untouched. HEAD
+// responses get the same header changes as GET would, and no body.
+//
+// The writer finds the insertion point with a small resumable HTML tokenizer
+// that follows the WHATWG tokenization rules: tags are matched ASCII
+// case-insensitively, across any write boundary, and never inside comments or
+// the raw text of script, style, textarea, title, noscript, iframe, noembed,
+// noframes or xmp. It works on tokens, not on a document tree, as a browser's
+// tokenizer would before tree construction. Foreign content (svg, math) gets
+// no special treatment.
+//
+// Writes leave in the sizes they arrived in. The only exceptions are the write
+// that carries the insertion, which becomes up to three writes (before,
+// snippet, after), and a candidate tag split over two writes, whose first part
+// is held back until its name shows whether it is the insertion point. Once
+// the snippet is in, or the look-ahead is exhausted, every write goes straight
+// to the underlying writer.
+package inject
