@@ -1,0 +1,94 @@
+// Package provision gives every signed-in user of the application exactly
+// one Mautic contact, stores its id as the user's mauticId, keeps it true
+// when Mautic deletes or merges contacts, and never makes the request path
+// wait for Mautic.
+//
+// The request path calls Engine.ContactFor with what it knows (the
+// betterauth identity, the mtc_id and PARAGLIDE_LOCALE cookies,
+// Accept-Language). A linked user is answered from a cache with no database
+// or Mautic call. Anyone else is queued, once however many requests ask,
+// and a few workers provision the queue in batches.
+//
+// # Linking rules
+//
+// A batch locks its users, reads their rows again, and for each user:
+//
+//  1. The row holds mauticId: trust it (a stale "mauticId: null" in a
+//     cookie cache therefore costs one database read, never a Mautic
+//     call). When Mautic later answers that id with another, the contact
+//     was merged, and the survivor is stored.
+//  2. An exact, case-insensitive email lookup (never search=, which is a
+//     substring match: ann@ must not find joann@) finds a contact: use
+//     the oldest. Only the fields this package owns are written, and
+//     only when they change: first and last name where Mautic has none,
+//     preferred_locale (a browser's Accept-Language only fills an empty
+//     one), timezone, lastActive. Company, phone and everything else that
+//     marketing set stay as they are. If the mtc_id cookie names another,
+//     anonymous contact, that contact is left behind and counted
+//     (Stats.AnonymousLeftBehind): Mautic 5 has no API to merge contacts,
+//     so its history stays there. ContactFor answers the user's contact, which
+//     the caller writes to the mtc_id cookie.
+//  3. The mtc_id cookie names an anonymous contact (no email, name,
+//     company or social id): it takes the user's email and fields, so the
+//     anonymous history becomes the user's on the same contact id. If
+//     Mautic answers 422 (the email was taken meanwhile) or 404, rule 4
+//     applies.
+//  4. Otherwise (no cookie, or a shared browser whose contact has someone
+//     else's email): POST /contacts/batch/new, which dedupes on email and
+//     keeps the fields it is not sent.
+//
+// The mtc_id value is untrusted input: only a canonical positive integer is
+// read (ParseMtcID), and it is only ever used to patch a contact that is
+// anonymous. Two users sharing a browser cannot both claim its contact: the
+// claim holds a lock on that contact id. Mautic has no conditional update,
+// so a contact identified in Mautic itself between the lookup and the patch
+// (a form submitted in that instant) is the one case this cannot rule out.
+//
+// Locale: the user's locale field, else the PARAGLIDE_LOCALE cookie, else
+// the best Accept-Language match, mapped through Config.Locales to Mautic's
+// preferred_locale format (de → de_DE). A value the map does not know is
+// never sent, and a value Mautic refuses (400) is dropped and the user
+// tried once more without preferred_locale and timezone.
+//
+// # Concurrency and budget
+//
+// In one process a user is in the queue at most once, and in at most one
+// batch at a time. Across instances sharing the application's database,
+// each batch takes a per-user lock through the database itself
+// (userdb.LockUsers: GET_LOCK on MySQL/MariaDB, an advisory lock on
+// PostgreSQL) and skips, for now, the users another instance holds; the row
+// is read again under the lock. Mautic's own create is check-then-insert
+// with no unique key, so this lock is what prevents duplicates.
+//
+// A batch of up to 200 users costs one exact lookup of all their emails,
+// one lookup of the contacts their cookies name (only when there are
+// cookies), one batch edit (only when something changes) and one batch
+// create: a burst of thousands of sign-ups costs a few dozen calls, not
+// thousands.
+//
+// # Outages and rate limits
+//
+// ContactFor never waits longer than Config.RequestWait (default: not at
+// all). When Mautic is unreachable, fails, is slow past CallTimeout or
+// rate-limits (its X-RateLimit-Reset is honoured), the engine pauses with
+// exponential backoff and puts the batch back; nothing is dropped. A user
+// whose own provisioning fails (Mautic refuses their values) backs off
+// exponentially up to RetryMax and is logged; a later visit or the rescan
+// brings them back.
+//
+// # Restarts
+//
+// The queue keeps no table of its own: the database is its durable state.
+// A user is pending when their row has mauticId NULL and a session active
+// within Config.ActiveWindow (userdb.PendingUsers). Start reads them back,
+// and so does a rescan every Config.Rescan. A contact made in Mautic whose
+// id was not stored (a crash in between) is found again by its email, so a
+// restart makes no duplicate.
+//
+// # Webhooks
+//
+// Engine.ApplyWebhook applies Mautic's webhook events to users: a deleted
+// contact's users follow it to its merge survivor or are unlinked and
+// provisioned again; a saved contact links the users with its email. The
+// effects are idempotent, so a payload can be applied again.
+package provision

@@ -1,0 +1,106 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/caddy-mautic/caddy-mautic/mautic"
+)
+
+// Engine links the application's users to Mautic contacts: one contact
+// per user, found or made in batches by a few workers, stored as the
+// user's mauticId and cached. Create it with New, run it with Start and
+// stop it with Close. It is safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	client  *mautic.Client
+	store   Store
+	log     *zap.Logger
+	locales locales
+	queue   *queue
+	cache   *contactCache
+	pause   *pause
+	stats   *counters
+
+	mu      sync.Mutex
+	started bool
+	closed  bool
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// New checks cfg and returns an Engine. It starts nothing and does no I/O,
+// so it is cheap enough for a configuration check; Start runs it.
+func New(cfg Config) (*Engine, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	l, err := newLocales(cfg.Locales)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{
+		cfg:     cfg,
+		client:  cfg.Client,
+		store:   cfg.Store,
+		log:     cfg.Logger,
+		locales: l,
+		queue:   newQueue(cfg.MaxQueued, cfg.RetryMin),
+		cache:   newContactCache(cfg.CacheTTL),
+		pause:   &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
+		stats:   newCounters(),
+	}, nil
+}
+
+// Start runs the workers and the rescan, which first reads back the users
+// still waiting for a contact (after a restart, say). They run until Close
+// or until ctx is done. Users queued before Start wait for it.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch {
+	case e.closed:
+		return errors.New("provision: Start after Close: create a new Engine")
+	case e.started:
+		return errors.New("provision: Start called twice")
+	}
+	e.started = true
+	ctx, e.cancel = context.WithCancel(ctx)
+	for range e.cfg.Workers {
+		e.wg.Add(1)
+		go e.work(ctx)
+	}
+	e.wg.Add(1)
+	go e.maintain(ctx)
+	return nil
+}
+
+// Close stops the workers and the rescan and waits for them. A batch in
+// flight stops its Mautic calls; contacts already made are still stored,
+// and users not done stay in the database as pending. Close does not close
+// Config.Client or Config.Store. It is idempotent and returns nil.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	e.closed = true
+	if e.cancel != nil {
+		e.cancel()
+	}
+	e.mu.Unlock()
+	e.wg.Wait()
+	return nil
+}
+
+// Stats returns a snapshot of the queue, the cache and the counters.
+func (e *Engine) Stats() Stats {
+	var s Stats
+	s.Queued, s.InFlight = e.queue.counts()
+	s.Cached = e.cache.size()
+	s.PausedUntil = e.pause.end(time.Now())
+	e.stats.fill(&s)
+	return s
+}

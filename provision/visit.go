@@ -1,0 +1,109 @@
+package provision
+
+import (
+	"context"
+	"time"
+
+	"github.com/caddy-mautic/caddy-mautic/provision/betterauth"
+)
+
+// Visit is what a request tells about its user: who they are, resolved
+// and verified by betterauth, and the browser's untrusted state.
+type Visit struct {
+	// User is the signed-in user; a zero UserID is an anonymous visit.
+	User betterauth.Identity
+	// MtcID is the raw value of the mtc_id cookie: the contact Mautic's
+	// tracking gave this browser. It is untrusted (see ParseMtcID).
+	MtcID string
+	// ParaglideLocale is the raw PARAGLIDE_LOCALE cookie, set when the
+	// user picks a language.
+	ParaglideLocale string
+	// AcceptLanguage is the raw Accept-Language header.
+	AcceptLanguage string
+	// Timezone is the browser's IANA zone, when known; optional.
+	Timezone string
+}
+
+// ContactFor returns the Mautic contact id of the visit's user. A user
+// linked before is answered from the cache, with no database or Mautic
+// call; so is one whose credentials carry a mauticId. Otherwise the user
+// is queued for provisioning (once, however many requests ask) and
+// ContactFor waits at most Config.RequestWait, and never past ctx, for
+// the answer. It never calls Mautic or the database itself. ok is false
+// for an anonymous visit and while the contact is not known yet.
+//
+// A linked user whose chosen locale (the user's locale field or the
+// PARAGLIDE_LOCALE cookie) differs from the one last sent is queued for a
+// cheap update that rides the next batch.
+func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok bool) {
+	uid := v.User.UserID
+	if uid == "" {
+		return 0, false
+	}
+	if l, ok := e.cache.get(uid); ok {
+		e.refreshIfChosen(v, l)
+		return l.contactID, true
+	}
+	locale, explicit := e.locales.forVisit(v.User.Locale, v.ParaglideLocale, v.AcceptLanguage)
+	// A claim from a cookie cache or JWT may be minutes old, but a
+	// non-zero one was true then. A zero one proves nothing: the queue
+	// reads the row again before it calls Mautic.
+	if id := v.User.MauticID; id > 0 && e.cache.trustsClaim(uid, id) {
+		e.cache.set(uid, linked{contactID: id, locale: locale})
+		return id, true
+	}
+	t := e.queue.push(uid, kindProvision, e.hintOf(v, locale, explicit), true, time.Now())
+	if t == nil {
+		e.outcome(OutcomeOverflow)
+		return 0, false
+	}
+	return e.await(ctx, t)
+}
+
+// refreshIfChosen queues a locale update when the user chose a locale
+// other than the one last sent. A browser's Accept-Language never does:
+// it differs between a user's devices.
+func (e *Engine) refreshIfChosen(v Visit, l linked) {
+	loc := e.locales.match(v.User.Locale)
+	if loc == "" {
+		loc = e.locales.match(v.ParaglideLocale)
+	}
+	if loc == "" || loc == l.locale {
+		return
+	}
+	if e.queue.push(v.User.UserID, kindRefresh, e.hintOf(v, loc, true), true, time.Now()) == nil {
+		e.outcome(OutcomeOverflow)
+	}
+}
+
+// hintOf keeps what the visit tells that the database does not hold.
+func (e *Engine) hintOf(v Visit, locale string, explicit bool) hint {
+	id, _ := ParseMtcID(v.MtcID)
+	h := hint{mtcID: id, locale: locale, explicit: explicit}
+	if timezonePattern.MatchString(v.Timezone) {
+		h.timezone = v.Timezone
+	}
+	return h
+}
+
+// await waits for the task's contact for at most RequestWait, or not at
+// all when it is 0.
+func (e *Engine) await(ctx context.Context, t *task) (int, bool) {
+	if e.cfg.RequestWait <= 0 {
+		select {
+		case <-t.done:
+			return t.contactID, t.contactID > 0
+		default:
+			return 0, false
+		}
+	}
+	timer := time.NewTimer(e.cfg.RequestWait)
+	defer timer.Stop()
+	select {
+	case <-t.done:
+		return t.contactID, t.contactID > 0
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return 0, false
+}

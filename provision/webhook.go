@@ -1,0 +1,274 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/caddy-mautic/caddy-mautic/mautic"
+	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
+)
+
+// webhookLookupTimeout bounds the one Mautic call a webhook effect may
+// make: asking whether a contact was merged away.
+const webhookLookupTimeout = 5 * time.Second
+
+// ignoredTriggers are Mautic 5's other webhook triggers: known, but with
+// no effect on which contact a user has.
+var ignoredTriggers = map[string]bool{
+	mautic.TriggerPointsChanged: true, mautic.TriggerChannelSubscribed: true,
+	mautic.TriggerContactCompany: true, mautic.TriggerContactSegment: true,
+	mautic.TriggerEmailSent: true, mautic.TriggerSMSSent: true,
+	"mautic.email_on_open": true, "mautic.form_on_submit": true, "mautic.page_on_hit": true,
+	"mautic.company_post_save": true, "mautic.company_post_delete": true,
+}
+
+// WebhookResult says what ApplyWebhook did.
+type WebhookResult struct {
+	// Events counts the events applied.
+	Events int
+	// Linked, Moved and Cleared count the user rows changed: linked to a
+	// contact with their email, moved from a merged or deleted contact to
+	// the survivor, unlinked from a deleted contact.
+	Linked, Moved, Cleared int
+	// Users are the users whose contact changed, once each: forget what
+	// else is cached about them (betterauth.Resolver.ForgetUser).
+	Users []string
+	// Unknown lists the triggers this engine does not know, once each, for
+	// a log line and a metric; they were otherwise ignored.
+	Unknown []string
+}
+
+func (r *WebhookResult) touched(userID string) {
+	if !slices.Contains(r.Users, userID) {
+		r.Users = append(r.Users, userID)
+	}
+}
+
+// ApplyWebhook applies a verified webhook's effects on users, in event
+// order:
+//   - mautic.lead_post_delete: users of the deleted contact follow it to
+//     the contact Mautic merged it into, if any, else lose it (and are
+//     provisioned again);
+//   - mautic.lead_post_save_new and _update: users with the contact's
+//     email and no contact get it; a user linked to another contact moves
+//     only when Mautic confirms that one was merged away or no longer
+//     exists.
+//
+// So a merge, whichever of its two events comes first, leaves users on the
+// survivor. Other triggers change nothing; unknown ones are listed in the
+// result. Applying the same payload again changes nothing. The error is
+// non-nil only when an effect could not be stored or confirmed (the
+// database or Mautic failed): retry the whole payload later.
+func (e *Engine) ApplyWebhook(ctx context.Context, p *mautic.WebhookPayload) (WebhookResult, error) {
+	var res WebhookResult
+	if p == nil {
+		return res, nil
+	}
+	for _, ev := range p.Events {
+		effect, err := e.applyEvent(ctx, ev, &res)
+		if err != nil {
+			return res, fmt.Errorf("provision: webhook %s: %w", ev.Trigger, err)
+		}
+		res.Events++
+		e.stats.webhook(effect)
+		e.cfg.Hooks.webhook(ev.Trigger, effect)
+	}
+	return res, nil
+}
+
+func (e *Engine) applyEvent(ctx context.Context, ev mautic.WebhookEvent, res *WebhookResult) (WebhookEffect, error) {
+	switch {
+	case ev.Trigger == mautic.TriggerContactDeleted:
+		return e.contactDeleted(ctx, ev.ContactID, res)
+	case ev.Trigger == mautic.TriggerContactIdentified || ev.Trigger == mautic.TriggerContactUpdated:
+		return e.contactSaved(ctx, ev.Contact, res)
+	case ignoredTriggers[ev.Trigger]:
+		return EffectIgnored, nil
+	default:
+		if !slices.Contains(res.Unknown, ev.Trigger) {
+			res.Unknown = append(res.Unknown, ev.Trigger)
+		}
+		return EffectUnknown, nil
+	}
+}
+
+// contactDeleted moves the users of a deleted contact to the contact
+// Mautic merged it into, or unlinks them and queues them to be
+// provisioned again (their email finds the right contact, if any).
+func (e *Engine) contactDeleted(ctx context.Context, id int, res *WebhookResult) (WebhookEffect, error) {
+	if id <= 0 {
+		return EffectUnchanged, nil
+	}
+	e.cache.markDeleted(id)
+	users, err := e.store.UsersByMauticID(ctx, id)
+	if err != nil || len(users) == 0 {
+		return EffectUnchanged, err
+	}
+	if survivor := e.survivorOf(ctx, id); survivor > 0 {
+		return e.moveUsers(ctx, users, id, survivor, res)
+	}
+	n, err := e.store.ClearMauticID(ctx, id)
+	if err != nil {
+		return EffectUnchanged, err
+	}
+	e.requeue(users, res)
+	res.Cleared += int(n)
+	e.log.Info("mautic contact deleted: users unlinked and queued again", zap.Int("contact_id", id), zap.Int64("users", n))
+	return EffectCleared, nil
+}
+
+// survivorOf returns the contact Mautic merged id into, or 0 when it did
+// not (or cannot say now: the delete stands either way).
+func (e *Engine) survivorOf(ctx context.Context, id int) int {
+	ctx, cancel := context.WithTimeout(ctx, webhookLookupTimeout)
+	defer cancel()
+	c, err := e.client.Contacts.Get(ctx, id)
+	if err != nil || c.ID == id || e.cache.isDeleted(c.ID) {
+		return 0
+	}
+	return c.ID
+}
+
+// moveUsers moves every user of contact from to contact to.
+func (e *Engine) moveUsers(ctx context.Context, users []userdb.User, from, to int, res *WebhookResult) (WebhookEffect, error) {
+	n, err := e.store.ReplaceMauticID(ctx, from, to)
+	if err != nil {
+		return EffectUnchanged, err
+	}
+	for _, u := range users {
+		prev, _ := e.cache.get(u.ID)
+		e.cache.set(u.ID, linked{contactID: to, locale: prev.locale})
+		res.touched(u.ID)
+	}
+	res.Moved += int(n)
+	e.log.Info("mautic contact merged: users follow the survivor", zap.Int("from_contact_id", from), zap.Int("contact_id", to), zap.Int64("users", n))
+	return EffectMoved, nil
+}
+
+// requeue forgets users who lost their contact and queues them to be
+// provisioned again.
+func (e *Engine) requeue(users []userdb.User, res *WebhookResult) {
+	now := time.Now()
+	for _, u := range users {
+		e.cache.forget(u.ID)
+		if e.queue.push(u.ID, kindProvision, hint{}, false, now) == nil {
+			e.outcome(OutcomeOverflow)
+		}
+		res.touched(u.ID)
+	}
+}
+
+// contactSaved links the users with the contact's email: those without a
+// contact get it; one linked elsewhere moves only when Mautic confirms its
+// contact was merged away or no longer exists.
+func (e *Engine) contactSaved(ctx context.Context, c *mautic.Contact, res *WebhookResult) (WebhookEffect, error) {
+	if c == nil || c.ID <= 0 || c.Email() == "" || e.cache.isDeleted(c.ID) {
+		return EffectUnchanged, nil
+	}
+	users, err := e.store.UsersByEmail(ctx, []string{c.Email()})
+	if err != nil {
+		return EffectUnchanged, err
+	}
+	effect := EffectUnchanged
+	for _, u := range users {
+		var got WebhookEffect
+		switch u.MauticID {
+		case c.ID:
+			continue
+		case 0:
+			got, err = e.linkByEmail(ctx, u, c.ID, res)
+		default:
+			got, err = e.moveIfGone(ctx, u, c.ID, res)
+		}
+		if err != nil {
+			return effect, err
+		}
+		if got != EffectUnchanged {
+			effect = got
+		}
+	}
+	return effect, nil
+}
+
+// linkByEmail gives a user without a contact the contact with their email.
+func (e *Engine) linkByEmail(ctx context.Context, u userdb.User, contactID int, res *WebhookResult) (WebhookEffect, error) {
+	ok, err := e.setLink(ctx, u.ID, contactID, res)
+	if !ok || err != nil {
+		return EffectUnchanged, err
+	}
+	res.Linked++
+	e.log.Info("mautic webhook: user linked by email", zap.String("user_id", u.ID), zap.Int("contact_id", contactID))
+	return EffectLinked, nil
+}
+
+// setLink stores contactID as the user's mauticId unless the row holds
+// one already (or is gone), and caches it. ok reports a change.
+func (e *Engine) setLink(ctx context.Context, userID string, contactID int, res *WebhookResult) (ok bool, err error) {
+	stored, err := e.store.SetMauticID(ctx, userID, contactID)
+	if errors.Is(err, userdb.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || stored != contactID {
+		return false, err // another writer linked the user first
+	}
+	e.cache.set(userID, linked{contactID: contactID})
+	res.touched(userID)
+	return true, nil
+}
+
+// moveIfGone moves user u from their contact to contactID (which has their
+// email) only when Mautic says their contact was merged away (then to the
+// survivor) or no longer exists. A contact that still exists is a
+// duplicate in Mautic: the user stays where they are.
+func (e *Engine) moveIfGone(ctx context.Context, u userdb.User, contactID int, res *WebhookResult) (WebhookEffect, error) {
+	old := u.MauticID
+	lctx, cancel := context.WithTimeout(ctx, webhookLookupTimeout)
+	c, err := e.client.Contacts.Get(lctx, old)
+	cancel()
+	switch {
+	case err == nil && c.ID == old:
+		return EffectUnchanged, nil
+	case err == nil: // merged into c.ID
+		users, err := e.store.UsersByMauticID(ctx, old)
+		if err != nil {
+			return EffectUnchanged, err
+		}
+		return e.moveUsers(ctx, users, old, c.ID, res)
+	case mautic.IsNotFound(err):
+		return e.replaceVanished(ctx, u, old, contactID, res)
+	default:
+		return EffectUnchanged, fmt.Errorf("asking Mautic whether contact %d still exists: %w", old, err)
+	}
+}
+
+// replaceVanished unlinks every user of contact old, which Mautic no
+// longer has, links u to contactID, and queues the others (other emails)
+// to be provisioned again.
+func (e *Engine) replaceVanished(ctx context.Context, u userdb.User, old, contactID int, res *WebhookResult) (WebhookEffect, error) {
+	e.cache.markDeleted(old)
+	users, err := e.store.UsersByMauticID(ctx, old)
+	if err != nil {
+		return EffectUnchanged, err
+	}
+	if _, err := e.store.ClearMauticID(ctx, old); err != nil {
+		return EffectUnchanged, err
+	}
+	others := slices.DeleteFunc(users, func(o userdb.User) bool { return o.ID == u.ID })
+	e.requeue(others, res)
+	res.Cleared += len(others)
+	ok, err := e.setLink(ctx, u.ID, contactID, res)
+	if err != nil {
+		return EffectUnchanged, err
+	}
+	if ok {
+		res.Moved++
+		e.log.Info("mautic contact gone: user moved to the contact with their email",
+			zap.String("user_id", u.ID), zap.Int("from_contact_id", old), zap.Int("contact_id", contactID))
+	}
+	return EffectMoved, nil
+}
