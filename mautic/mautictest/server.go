@@ -2,8 +2,10 @@ package mautictest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,6 +40,21 @@ type Server struct {
 // t.Cleanup.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := Listen("127.0.0.1:0", opts...)
+	if err != nil {
+		t.Fatalf("mautictest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Listen starts a simulated Mautic 5.1 on addr, for use outside tests: the
+// demo and manual checks (see cmd/mautic-sim). The caller must Close it.
+func Listen(addr string, opts ...Option) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -49,12 +66,13 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.limiter.set(cfg.rateLimit, cfg.rateWindow)
 	s.hooks.init()
 	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
+	s.hs.Listener.Close()
+	s.hs.Listener = ln
 	// Injected resets and client hang-ups are expected; keep them off stderr.
 	s.hs.Config.ErrorLog = log.New(io.Discard, "", 0)
 	s.hs.Start()
 	s.URL = s.hs.URL
-	t.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // APIURL returns the API root, URL + "/api".
