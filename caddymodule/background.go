@@ -1,0 +1,261 @@
+package caddymodule
+
+import (
+	"context"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/caddy-mautic/caddy-mautic/mautic"
+	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
+)
+
+// How the background work of a state is paced.
+const (
+	connectMinWait   = time.Second
+	connectMaxWait   = 30 * time.Second
+	emailCheckEvery  = time.Hour
+	emailCheckRetry  = time.Minute
+	backgroundCallTO = 10 * time.Second
+)
+
+// background starts the state's own goroutines: connecting to the
+// database (Caddy starts and serves pages while it is down) and checking
+// Mautic's email field for the hand-over (Provision never waits for
+// Mautic). Destruct stops them.
+func (st *state) background(ctx context.Context) {
+	if st.cfg.Database != nil {
+		st.wg.Add(1)
+		go func() {
+			defer st.wg.Done()
+			st.connect(ctx)
+		}()
+	}
+	if st.client != nil {
+		st.wg.Add(1)
+		go func() {
+			defer st.wg.Done()
+			st.checkEmailField(ctx)
+		}()
+	}
+}
+
+// connect opens the application's database, retrying with backoff until it
+// answers and its tables are as configured, then starts the engine: users
+// queued meanwhile wait for it.
+func (st *state) connect(ctx context.Context) {
+	d := st.cfg.Database
+	cfg := userdb.Config{Dialect: normalizeDialect(d.Dialect), DSN: d.DSN, UserTable: d.UserTable,
+		SessionTable: d.SessionTable, MaxOpenConns: d.MaxOpenConns}
+	if d.Columns != nil {
+		cfg.Columns = *d.Columns
+	}
+	wait := connectMinWait
+	for attempt := 1; ; attempt++ {
+		db, err := userdb.Open(ctx, cfg)
+		if err == nil {
+			st.db.Store(db)
+			st.dbErr.Store(nil)
+			st.log.Info("connected to the application's database", zap.String("dialect", db.Dialect()))
+			if err := st.engine.Start(ctx); err != nil {
+				st.log.Error("provisioning could not start", zap.Error(err))
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		msg := err.Error() // userdb errors never hold the password
+		st.dbErr.Store(&msg)
+		st.metrics.failures.WithLabelValues("database").Inc()
+		st.logFailure("database", "application's database unavailable; identity lookups and provisioning wait for it",
+			zap.Int("attempt", attempt), zap.Error(err))
+		if !sleepCtx(ctx, wait/2+rand.N(wait/2+1)) {
+			return
+		}
+		wait = min(wait*2, connectMaxWait)
+	}
+}
+
+// checkEmailField reads whether Mautic lets tracking hits set the email
+// (needed by the hand-over), once at start and then hourly.
+func (st *state) checkEmailField(ctx context.Context) {
+	for {
+		next := emailCheckEvery
+		callCtx, cancel := context.WithTimeout(ctx, backgroundCallTO)
+		f, err := st.client.ContactField(callCtx, "email")
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			next = emailCheckRetry
+			st.logFailure("mautic", "cannot read Mautic's email field; will retry", zap.Error(err))
+		case f.IsPubliclyUpdatable:
+			st.emailUpd.Store(emailFlagOn)
+		default:
+			if st.emailUpd.Swap(emailFlagOff) != emailFlagOff && st.cfg.Handover {
+				st.log.Warn("first_party handover is on, but Mautic's email field is not publicly updatable: " +
+					"the hand-over has no effect until an admin sets it (Settings > Custom Fields > Email > Publicly updatable)")
+			}
+		}
+		if !sleepCtx(ctx, next) {
+			return
+		}
+	}
+}
+
+// sleepCtx waits for d or until ctx is done; false means done.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// addGauges adds the gauges read from the state at scrape time.
+func (st *state) addGauges() {
+	m, n := st.metrics, st.name
+	if st.engine != nil {
+		m.gauge(n, "provisioning_queue_depth", "Users waiting for a contact, those in a batch included.", func() float64 {
+			return float64(st.engine.Stats().Queued)
+		})
+	}
+	if st.client != nil {
+		m.gauge(n, "budget_remaining", "Mautic API calls the budget allows now: the local bucket when one is set, else Mautic's X-RateLimit-Remaining (-1 while unknown).", func() float64 {
+			return budgetLeft(st.client.BudgetState())
+		})
+	}
+	if st.spool != nil {
+		m.gauge(n, "webhook_spool_depth", "Webhook events stored and not applied yet.", func() float64 {
+			return float64(st.spool.Stats().Pending)
+		})
+		m.gauge(n, "webhook_spool_rejected", "Webhook events moved aside because they can never be applied.", func() float64 {
+			return float64(st.spool.Stats().Rejected)
+		})
+	}
+}
+
+// budgetLeft is how many calls the budget allows now.
+func budgetLeft(b mautic.BudgetState) float64 {
+	if !b.Unlimited {
+		return b.LocalTokens
+	}
+	return float64(b.ServerRemaining)
+}
+
+// lazyStore is the engine's Store while the database may not be connected
+// yet: calls fail fast until it is, which the engine treats as a database
+// outage (it backs off and keeps its queue).
+type lazyStore struct{ st *state }
+
+func (l lazyStore) db() (*userdb.DB, error) {
+	if db := l.st.db.Load(); db != nil {
+		return db, nil
+	}
+	return nil, errDBNotConnected
+}
+
+func (l lazyStore) Users(ctx context.Context, ids []string) (map[string]userdb.User, error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, err
+	}
+	return db.Users(ctx, ids)
+}
+
+func (l lazyStore) UsersByEmail(ctx context.Context, emails []string) ([]userdb.User, error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, err
+	}
+	return db.UsersByEmail(ctx, emails)
+}
+
+func (l lazyStore) UsersByMauticID(ctx context.Context, contactID int) ([]userdb.User, error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, err
+	}
+	return db.UsersByMauticID(ctx, contactID)
+}
+
+func (l lazyStore) PendingUsers(ctx context.Context, since time.Time, limit int) ([]userdb.User, error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, err
+	}
+	return db.PendingUsers(ctx, since, limit)
+}
+
+func (l lazyStore) SetMauticID(ctx context.Context, userID string, contactID int) (int, error) {
+	db, err := l.db()
+	if err != nil {
+		return 0, err
+	}
+	return db.SetMauticID(ctx, userID, contactID)
+}
+
+func (l lazyStore) ReplaceMauticID(ctx context.Context, from, to int) (int64, error) {
+	db, err := l.db()
+	if err != nil {
+		return 0, err
+	}
+	return db.ReplaceMauticID(ctx, from, to)
+}
+
+func (l lazyStore) ClearMauticID(ctx context.Context, contactID int) (int64, error) {
+	db, err := l.db()
+	if err != nil {
+		return 0, err
+	}
+	return db.ClearMauticID(ctx, contactID)
+}
+
+func (l lazyStore) LockUsers(ctx context.Context, ids []string) ([]string, func(), error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	return db.LockUsers(ctx, ids)
+}
+
+// apiRoot turns the configured Mautic URL into the API root: a URL ending
+// in /api is one already, any other is the site URL.
+func apiRoot(raw string) (*url.URL, error) {
+	u, err := parseHTTPURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	if !strings.HasSuffix(u.Path, "/api") {
+		u.Path += "/api"
+	}
+	u.RawPath = ""
+	return u, nil
+}
+
+// siteRoot is Mautic's site URL for a configured API or site URL.
+func siteRoot(raw string) (*url.URL, error) {
+	u, err := apiRoot(raw)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/api")
+	return u, nil
+}
+
+// joinURL appends path to base's path.
+func joinURL(base *url.URL, path string) string {
+	u := *base
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawPath = ""
+	return u.String()
+}
