@@ -218,3 +218,31 @@ func TestScenarioFailingUserBacksOffAndStays(t *testing.T) {
 		t.Errorf("attempts %d", attempts)
 	}
 }
+
+func TestScenarioPausedEngineDoesNotHoldRequests(t *testing.T) {
+	v := newEnv(t)
+	cfg := v.config()
+	// A wait this long would hang the test if a paused engine honoured it.
+	cfg.RequestWait = time.Hour
+	e := v.engine(cfg)
+	users := v.addUsers("paused", 2)
+	v.m.SetDown(true)
+	go e.ContactFor(context.Background(), visit(users[0])) // waits until the outage is seen
+	waitFor(t, 10*time.Second, func() bool { return !e.Stats().PausedUntil.IsZero() }, "the outage pausing the engine")
+
+	done := make(chan bool, 1)
+	go func() {
+		_, ok := e.ContactFor(context.Background(), visit(users[1]))
+		done <- ok
+	}()
+	select {
+	case ok := <-done:
+		if ok {
+			t.Fatal("a contact was answered while Mautic is down")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ContactFor waited for a paused engine")
+	}
+	v.m.SetDown(false)
+	v.waitProvisioned(users, 30*time.Second)
+}

@@ -87,9 +87,10 @@ func (e *Engine) hintOf(v Visit, locale string, explicit bool) hint {
 }
 
 // await waits for the task's contact for at most RequestWait, or not at
-// all when it is 0.
+// all when it is 0 or the engine is paused by an outage: no answer can
+// come before the pause ends, so waiting would only slow the page.
 func (e *Engine) await(ctx context.Context, t *task) (int, bool) {
-	if e.cfg.RequestWait <= 0 {
+	if e.cfg.RequestWait <= 0 || e.pause.remaining(time.Now()) > 0 {
 		select {
 		case <-t.done:
 			return t.contactID, t.contactID > 0
