@@ -69,14 +69,20 @@ func (e *Engine) ApplyWebhook(ctx context.Context, p *mautic.WebhookPayload) (We
 	if p == nil {
 		return res, nil
 	}
-	for _, ev := range p.Events {
+	// Counted only once the whole payload is applied: a payload that fails
+	// part-way is retried whole, and would count its first events twice.
+	effects := make([]WebhookEffect, len(p.Events))
+	for i, ev := range p.Events {
 		effect, err := e.applyEvent(ctx, ev, &res)
 		if err != nil {
 			return res, fmt.Errorf("provision: webhook %s: %w", ev.Trigger, err)
 		}
 		res.Events++
-		e.stats.webhook(effect)
-		e.cfg.Hooks.webhook(ev.Trigger, effect)
+		effects[i] = effect
+	}
+	for i, ev := range p.Events {
+		e.stats.webhook(effects[i])
+		e.cfg.Hooks.webhook(ev.Trigger, effects[i])
 	}
 	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -317,5 +318,42 @@ func TestWebhooksLiveDuringABurst(t *testing.T) {
 	}
 	if got := e.Stats().Webhooks[EffectLinked] + e.Stats().Webhooks[EffectUnchanged]; got < 300 {
 		t.Errorf("%d webhook events applied, want one per new contact", got)
+	}
+}
+
+func TestWebhookPayloadRetriedAfterAFailureIsCountedOnce(t *testing.T) {
+	v := newEnv(t)
+	var mu sync.Mutex
+	counted := map[string]int{}
+	cfg := v.config()
+	cfg.Hooks.Webhook = func(trigger string, _ WebhookEffect) {
+		mu.Lock()
+		counted[trigger]++
+		mu.Unlock()
+	}
+	// The first event has no effect to store; the second needs the
+	// database, which is down on the first attempt.
+	body := `{"mautic.lead_points_change": [{"contact": {"id": 7, "fields": {}}, "points": {"old_points": 0, "new_points": 5}}],
+		"mautic.lead_post_delete": [{"id": 12, "contact": {"id": null, "fields": {}}}]}`
+	p, err := mautic.ParseWebhook([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, store := range []Store{failingStore{v.db}, v.db} {
+		cfg.Store = store
+		e, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.ApplyWebhook(context.Background(), p)
+		if _, down := store.(failingStore); down != errors.Is(err, errDatabaseDown) {
+			t.Fatalf("ApplyWebhook with store %T: %v", store, err)
+		}
+	}
+	want := map[string]int{mautic.TriggerPointsChanged: 1, mautic.TriggerContactDeleted: 1}
+	mu.Lock()
+	defer mu.Unlock()
+	if !maps.Equal(counted, want) {
+		t.Errorf("events counted %v, want %v (each once, after the payload applied)", counted, want)
 	}
 }
