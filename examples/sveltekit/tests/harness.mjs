@@ -129,6 +129,70 @@ async function dropDatabase(serverURL, name) {
 }
 
 /**
+ * @typedef {object} RunningProcess
+ * @property {import('node:child_process').ChildProcess} process
+ * @property {() => string} logs the last 64 kB it printed (stdout and stderr)
+ * @property {Promise<{ code: number | null, signal: string | null }>} exited settles when it exits
+ * @property {() => Promise<{ code: number | null, signal: string | null, graceful: boolean }>} stop
+ *   SIGTERM, then SIGKILL after 10 s; graceful is false when SIGKILL was needed
+ */
+
+/**
+ * Starts a child process that is killed if this process exits first, with
+ * its output kept for error messages. Tests start Caddy and the Mautic
+ * simulator with it; startApp starts the app with it.
+ * @param {string} command
+ * @param {string[]} args
+ * @param {{ cwd?: string, env?: Record<string, string | undefined> }} [options]
+ * @returns {RunningProcess}
+ */
+export function startProcess(command, args, { cwd, env } = {}) {
+	const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+	liveChildren.add(child);
+	let output = '';
+	const append = (/** @type {Buffer} */ chunk) => {
+		output = (output + chunk.toString()).slice(-64_000);
+	};
+	child.stdout?.on('data', append);
+	child.stderr?.on('data', append);
+	/** @type {Promise<{ code: number | null, signal: string | null }>} */
+	const exited = new Promise((resolve) => {
+		child.once('exit', (code, signal) => {
+			liveChildren.delete(child);
+			resolve({ code, signal });
+		});
+		// A command that cannot be started emits error, has no pid and
+		// never exits.
+		child.on('error', (err) => {
+			output += `\nharness: ${command}: ${err.message}`;
+			if (child.pid === undefined) {
+				liveChildren.delete(child);
+				resolve({ code: null, signal: null });
+			}
+		});
+	});
+	return {
+		process: child,
+		logs: () => output,
+		exited,
+		async stop() {
+			if (child.exitCode !== null || child.signalCode !== null || !liveChildren.has(child)) {
+				return { ...(await exited), graceful: true };
+			}
+			child.kill('SIGTERM');
+			let killed = false;
+			const timer = setTimeout(() => {
+				killed = true;
+				child.kill('SIGKILL');
+			}, STOP_TIMEOUT_MS);
+			const result = await exited;
+			clearTimeout(timer);
+			return { ...result, graceful: !killed };
+		}
+	};
+}
+
+/**
  * @typedef {object} RunningApp
  * @property {string} url where the app itself listens, e.g. http://127.0.0.1:41234
  * @property {string} publicURL BETTER_AUTH_URL / ORIGIN it was started with
@@ -156,7 +220,7 @@ export async function startApp({ databaseURL, port, publicURL, env = {} }) {
 	const url = `http://127.0.0.1:${appPort}`;
 	const origin = publicURL ?? url;
 	const trusted = [...new Set([origin, url].map((u) => new URL(u).origin))];
-	const child = spawn(process.execPath, ['build'], {
+	const running = startProcess(process.execPath, ['build'], {
 		cwd: appDir,
 		env: {
 			...process.env,
@@ -171,50 +235,15 @@ export async function startApp({ databaseURL, port, publicURL, env = {} }) {
 			// Keep-alive sockets from the browser should not delay shutdown.
 			SHUTDOWN_TIMEOUT: '5',
 			...env
-		},
-		stdio: ['ignore', 'pipe', 'pipe']
-	});
-	liveChildren.add(child);
-	let output = '';
-	const append = (/** @type {Buffer} */ chunk) => {
-		output = (output + chunk.toString()).slice(-64_000);
-	};
-	child.stdout?.on('data', append);
-	child.stderr?.on('data', append);
-	/** @type {Promise<{ code: number | null, signal: string | null }>} */
-	const exited = new Promise((resolve) => {
-		child.once('exit', (code, signal) => {
-			liveChildren.delete(child);
-			resolve({ code, signal });
-		});
-	});
-
-	const app = {
-		url,
-		publicURL: origin,
-		process: child,
-		logs: () => output,
-		async stop() {
-			if (child.exitCode !== null || child.signalCode !== null) {
-				return { ...(await exited), graceful: true };
-			}
-			child.kill('SIGTERM');
-			let killed = false;
-			const timer = setTimeout(() => {
-				killed = true;
-				child.kill('SIGKILL');
-			}, STOP_TIMEOUT_MS);
-			const result = await exited;
-			clearTimeout(timer);
-			return { ...result, graceful: !killed };
 		}
-	};
+	});
+	const app = { url, publicURL: origin, process: running.process, logs: running.logs, stop: running.stop };
 
 	try {
-		await waitForHealth(url, { exited });
+		await waitForHealth(url, { exited: running.exited });
 	} catch (err) {
 		await app.stop();
-		throw new Error(`${/** @type {Error} */ (err).message}\n--- app output ---\n${output}`);
+		throw new Error(`${/** @type {Error} */ (err).message}\n--- app output ---\n${running.logs()}`);
 	}
 	return app;
 }
