@@ -1,6 +1,6 @@
-// End-to-end tests of the example site in Chromium. They pass against the app
-// alone; with E2E_BASE_URL pointing at Caddy (and caddy-mautic) in front of
-// the app, the same flows must still work.
+// End-to-end tests of the example site alone, in Chromium: they pin down what
+// the app does by itself (a new user's mauticId stays NULL). The same flows
+// through Caddy with caddy-mautic in front are in caddy.e2e.test.mjs.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
