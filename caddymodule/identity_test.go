@@ -1,14 +1,22 @@
 package caddymodule
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // varsEcho is an upstream that shows the placeholders the module sets.
@@ -94,5 +102,37 @@ func TestIdentityCookieAndPlaceholders(t *testing.T) {
 	})
 	if n := counterValue(h.st.metrics.identity.WithLabelValues("database")); n < 1 {
 		t.Errorf("identity source database counted %v times", n)
+	}
+}
+
+func TestSignatureFailuresAreLoggedWithTheLikelyCause(t *testing.T) {
+	h, _, f := fullHandler(t, nil)
+	u := loadUser(t, "db-only")
+	u.seed(t, f, 4242)
+	core, logs := observer.New(zap.WarnLevel)
+	h.st.core.set(core)
+
+	// The app's real token, signed the way Better Auth signs it, but with a
+	// secret Caddy was not given.
+	mac := hmac.New(sha256.New, []byte("not the app's secret"))
+	mac.Write([]byte(u.Token))
+	signed := url.QueryEscape(u.Token + "." + base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	forged := httptest.NewRequest(http.MethodGet, "http://site.example/", nil)
+	forged.Header.Set("Accept", navigation)
+	forged.Header.Set("Cookie", "better-auth.session_token="+signed)
+	for range 3 {
+		if rec := serve(h, varsEcho, forged.Clone(forged.Context())); rec.Code != 200 || rec.Header().Get("X-User") != "" {
+			t.Fatalf("forged cookie: %d, user %q; want the page, anonymous", rec.Code, rec.Header().Get("X-User"))
+		}
+	}
+	warned := logs.FilterMessageSnippet("BETTER_AUTH_SECRET").All()
+	if len(warned) != 1 {
+		t.Fatalf("%d warnings naming BETTER_AUTH_SECRET for 3 forged cookies, want 1 (throttled): %v", len(warned), logs.All())
+	}
+	if got := warned[0].ContextMap()["reason"]; got != "token_signature" {
+		t.Errorf("reason %v, want token_signature", got)
+	}
+	if strings.Contains(fmt.Sprint(warned[0].ContextMap()), u.Token) {
+		t.Error("the warning holds the session token")
 	}
 }

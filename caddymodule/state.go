@@ -183,9 +183,15 @@ func (st *state) openResolver() error {
 		Secrets: b.Secrets, CookiePrefix: b.CookiePrefix, SecureCookies: mode, CacheTTL: time.Duration(b.CacheTTL),
 		OnReject: func(reason betterauth.Reason, _ error) {
 			st.metrics.identityRejected.WithLabelValues(string(reason)).Inc()
-			if reason == betterauth.RejectLookupFailed || reason == betterauth.RejectJWKSUnavailable {
+			switch reason {
+			case betterauth.RejectLookupFailed, betterauth.RejectJWKSUnavailable:
 				st.metrics.failures.WithLabelValues("identity").Inc()
 				st.logFailure("identity", "identity source unavailable; the request is served as anonymous", zap.String("reason", string(reason)))
+			case betterauth.RejectTokenSignature, betterauth.RejectCacheSignature:
+				// Forged cookies, or, when every signed-in user lands here,
+				// a better_auth secret that is not the app's: say which.
+				st.logFailure("identity_signature", "a Better Auth cookie did not verify with the configured better_auth secret: forged, or the secret differs from the app's BETTER_AUTH_SECRET; the request is served as anonymous",
+					zap.String("reason", string(reason)))
 			}
 		},
 	}
