@@ -285,9 +285,9 @@ caddy_up() { up caddy "$SITE/api/health" && up caddy "$ADMIN/config/"; }
 
 start_simulator() {
 	step "starting the Mautic simulator on $SIM_ADDR"
-	start mautic-sim bin/mautic-sim -addr "$SIM_ADDR" -inspect "$INSPECT_ADDR" \
-		-user "$MAUTIC_USERNAME" -password "$MAUTIC_PASSWORD" \
-		-webhook-url "$SITE/api/webhooks/mautic" -webhook-secret "$MAUTIC_WEBHOOK_SECRET"
+	MAUTIC_SIM_PASSWORD=$MAUTIC_PASSWORD MAUTIC_SIM_WEBHOOK_SECRET=$MAUTIC_WEBHOOK_SECRET \
+		start mautic-sim bin/mautic-sim -addr "$SIM_ADDR" -inspect "$INSPECT_ADDR" \
+		-user "$MAUTIC_USERNAME" -webhook-url "$SITE/api/webhooks/mautic"
 	wait_for "the Mautic simulator" simulator_up
 }
 

@@ -198,11 +198,9 @@ export async function caddyStack({ handover = false } = {}) {
 			'-addr', `127.0.0.1:${simPort}`,
 			'-inspect', `127.0.0.1:${inspectPort}`,
 			'-user', mauticAuth.user,
-			'-password', mauticAuth.password,
 			'-webhook-url', `${baseURL}/api/webhooks/mautic`,
-			'-webhook-secret', webhookSecret,
 			...(handover ? ['-public-email'] : [])
-		]);
+		], { env: { ...process.env, MAUTIC_SIM_PASSWORD: mauticAuth.password, MAUTIC_SIM_WEBHOOK_SECRET: webhookSecret } });
 		h.defer(() => simulator?.stop());
 		await ready('the Mautic simulator', simulator, `${inspectorURL}/contacts`);
 	}

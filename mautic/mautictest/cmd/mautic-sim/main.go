@@ -2,10 +2,12 @@
 // standalone server, so that the demo and manual checks have a Mautic to talk
 // to where no real one is at hand.
 //
-//	mautic-sim -addr 127.0.0.1:8081 -webhook-url http://127.0.0.1:8080/api/webhooks/mautic -webhook-secret s3cret
+//	MAUTIC_SIM_WEBHOOK_SECRET=s3cret mautic-sim -addr 127.0.0.1:8081 -webhook-url http://127.0.0.1:8080/api/webhooks/mautic
 //
-// The API answers under /api with Basic auth (-user, -password); /mtc.js and
-// /mtc/event track visitors. With -inspect, a second listener serves the
+// The API answers under /api with Basic auth (-user, and the password from
+// MAUTIC_SIM_PASSWORD, default "mautic"); /mtc.js and /mtc/event track
+// visitors. Secrets come from the environment, not flags, so that they do
+// not show in the process list. With -inspect, a second listener serves the
 // contact store as JSON (GET /contacts) for people and scripts to look at.
 package main
 
@@ -36,19 +38,22 @@ func run() error {
 	var (
 		addr          = flag.String("addr", "127.0.0.1:8081", "address to listen on")
 		user          = flag.String("user", "admin", "API Basic auth user name")
-		password      = flag.String("password", "mautic", "API Basic auth password")
 		siteURL       = flag.String("site-url", "", "Mautic's site_url, baked into mtc.js (default: the listen address)")
 		webhookURL    = flag.String("webhook-url", "", "deliver contact webhooks to this URL")
-		webhookSecret = flag.String("webhook-secret", "", "secret that signs webhook deliveries (required with -webhook-url)")
 		publicEmail   = flag.Bool("public-email", false, "make the email field publicly updatable (tracking hand-over)")
 		inspect       = flag.String("inspect", "", "address of a JSON view of the contact store (GET /contacts)")
 	)
 	flag.Parse()
-	if *webhookURL != "" && *webhookSecret == "" {
-		return errors.New("-webhook-url needs -webhook-secret")
+	password := os.Getenv("MAUTIC_SIM_PASSWORD")
+	if password == "" {
+		password = "mautic"
+	}
+	webhookSecret := os.Getenv("MAUTIC_SIM_WEBHOOK_SECRET")
+	if *webhookURL != "" && webhookSecret == "" {
+		return errors.New("-webhook-url needs the environment variable MAUTIC_SIM_WEBHOOK_SECRET")
 	}
 
-	opts := []mautictest.Option{mautictest.WithBasicAuth(*user, *password)}
+	opts := []mautictest.Option{mautictest.WithBasicAuth(*user, password)}
 	if *siteURL != "" {
 		opts = append(opts, mautictest.WithSiteURL(*siteURL))
 	}
@@ -58,7 +63,7 @@ func run() error {
 	}
 	defer s.Close()
 	if *webhookURL != "" {
-		s.AddWebhook(mautictest.Webhook{URL: *webhookURL, Secret: *webhookSecret})
+		s.AddWebhook(mautictest.Webhook{URL: *webhookURL, Secret: webhookSecret})
 	}
 	if *publicEmail {
 		s.SetPubliclyUpdatable("email", true)
