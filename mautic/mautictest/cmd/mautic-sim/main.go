@@ -36,12 +36,12 @@ func main() {
 
 func run() error {
 	var (
-		addr          = flag.String("addr", "127.0.0.1:8081", "address to listen on")
-		user          = flag.String("user", "admin", "API Basic auth user name")
-		siteURL       = flag.String("site-url", "", "Mautic's site_url, baked into mtc.js (default: the listen address)")
-		webhookURL    = flag.String("webhook-url", "", "deliver contact webhooks to this URL")
-		publicEmail   = flag.Bool("public-email", false, "make the email field publicly updatable (tracking hand-over)")
-		inspect       = flag.String("inspect", "", "address of a JSON view of the contact store (GET /contacts)")
+		addr        = flag.String("addr", "127.0.0.1:8081", "address to listen on")
+		user        = flag.String("user", "admin", "API Basic auth user name")
+		siteURL     = flag.String("site-url", "", "Mautic's site_url, baked into mtc.js (default: the listen address)")
+		webhookURL  = flag.String("webhook-url", "", "deliver contact webhooks to this URL")
+		publicEmail = flag.Bool("public-email", false, "make the email field publicly updatable (tracking hand-over)")
+		inspect     = flag.String("inspect", "", "address of a JSON view of the contact store (GET /contacts)")
 	)
 	flag.Parse()
 	password := os.Getenv("MAUTIC_SIM_PASSWORD")
