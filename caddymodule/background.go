@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/caddy-mautic/caddy-mautic/internal/wait"
 	"github.com/caddy-mautic/caddy-mautic/mautic"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
@@ -53,7 +54,7 @@ func (st *state) connect(ctx context.Context) {
 	if d.Columns != nil {
 		cfg.Columns = *d.Columns
 	}
-	wait := connectMinWait
+	delay := connectMinWait
 	for attempt := 1; ; attempt++ {
 		db, err := userdb.Open(ctx, cfg)
 		if err == nil {
@@ -73,10 +74,10 @@ func (st *state) connect(ctx context.Context) {
 		st.metrics.failures.WithLabelValues("database").Inc()
 		st.logFailure("database", "application's database unavailable; identity lookups and provisioning wait for it",
 			zap.Int("attempt", attempt), zap.Error(err))
-		if !sleepCtx(ctx, wait/2+rand.N(wait/2+1)) {
+		if wait.For(ctx, delay/2+rand.N(delay/2+1)) != nil {
 			return
 		}
-		wait = min(wait*2, connectMaxWait)
+		delay = min(delay*2, connectMaxWait)
 	}
 }
 
@@ -102,21 +103,9 @@ func (st *state) checkEmailField(ctx context.Context) {
 					"the hand-over has no effect until an admin sets it (Settings > Custom Fields > Email > Publicly updatable)")
 			}
 		}
-		if !sleepCtx(ctx, next) {
+		if wait.For(ctx, next) != nil {
 			return
 		}
-	}
-}
-
-// sleepCtx waits for d or until ctx is done; false means done.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

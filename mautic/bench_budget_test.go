@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/caddy-mautic/caddy-mautic/internal/wait"
 )
 
 // BenchmarkBudgetDecision measures what the budget adds to a call that
@@ -23,7 +25,7 @@ func BenchmarkBudgetDecision(b *testing.B) {
 	b.Run("budget.acquire/local", func(b *testing.B) {
 		bu := newBudget(Budget{Requests: 1 << 30, Per: time.Second}, time.Now)
 		for b.Loop() {
-			if _, err := bu.acquire(ctx, sleepCtx); err != nil {
+			if _, err := bu.acquire(ctx, wait.For); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -31,18 +33,18 @@ func BenchmarkBudgetDecision(b *testing.B) {
 	b.Run("budget.acquire/off", func(b *testing.B) {
 		bu := newBudget(Budget{}, time.Now)
 		for b.Loop() {
-			if _, err := bu.acquire(ctx, sleepCtx); err != nil {
+			if _, err := bu.acquire(ctx, wait.For); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("budget.acquire/refused-at-deadline", func(b *testing.B) {
 		bu := newBudget(Budget{Requests: 1, Per: time.Hour}, time.Now)
-		bu.acquire(ctx, sleepCtx)
+		bu.acquire(ctx, wait.For)
 		short, cancel := context.WithTimeout(ctx, time.Minute)
 		defer cancel()
 		for b.Loop() {
-			if _, err := bu.acquire(short, sleepCtx); err == nil {
+			if _, err := bu.acquire(short, wait.For); err == nil {
 				b.Fatal("not refused")
 			}
 		}

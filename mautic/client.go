@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/caddy-mautic/caddy-mautic/internal/wait"
 )
 
 // maxBody caps a response body; a batch of 200 contacts is about 1.5 MB.
@@ -73,7 +75,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:     cfg,
 		apiRoot: base.String(),
 		now:     time.Now,
-		sleep:   sleepCtx,
+		sleep:   wait.For,
 		jitter:  randJitter,
 	}
 	rt := cfg.Transport

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/caddy-mautic/caddy-mautic/internal/wait"
 )
 
 var (
@@ -227,7 +229,7 @@ func TestWireServerRateLimit(t *testing.T) {
 		})
 		c := f.client(t)
 		var slept []time.Duration
-		c.sleep = func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return sleepCtx(ctx, d) }
+		c.sleep = func(ctx context.Context, d time.Duration) error { slept = append(slept, d); return wait.For(ctx, d) }
 		if _, err := c.Contacts.Get(ctxTimeout(t, 5*time.Second), 1); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/caddy-mautic/caddy-mautic/internal/wait"
 )
 
 // work is one worker: it takes batches until ctx ends.
@@ -23,7 +25,7 @@ func (e *Engine) work(ctx context.Context) {
 func (e *Engine) awaitBatch(ctx context.Context) bool {
 	for {
 		if d := e.pause.remaining(time.Now()); d > 0 {
-			if !sleepCtx(ctx, d) {
+			if wait.For(ctx, d) != nil {
 				return false
 			}
 			continue
@@ -34,7 +36,7 @@ func (e *Engine) awaitBatch(ctx context.Context) bool {
 		case n >= e.cfg.BatchSize:
 			return true
 		case n > 0:
-			if !sleepCtx(ctx, e.cfg.BatchDelay) {
+			if wait.For(ctx, e.cfg.BatchDelay) != nil {
 				return false
 			}
 			if e.pause.remaining(time.Now()) <= 0 {
@@ -64,18 +66,6 @@ func waitSignal(ctx context.Context, signal <-chan struct{}, next time.Time) boo
 	case <-timeout:
 	}
 	return true
-}
-
-// sleepCtx waits d; false when ctx ends first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
 
 // maintain rescans the database for pending users at Start and every
