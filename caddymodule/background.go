@@ -49,7 +49,7 @@ func (st *state) background(ctx context.Context) {
 // queued meanwhile wait for it.
 func (st *state) connect(ctx context.Context) {
 	d := st.cfg.Database
-	cfg := userdb.Config{Dialect: normalizeDialect(d.Dialect), DSN: d.DSN, UserTable: d.UserTable,
+	cfg := userdb.Config{Dialect: d.Dialect, DSN: d.DSN, UserTable: d.UserTable,
 		SessionTable: d.SessionTable, MaxOpenConns: d.MaxOpenConns}
 	if d.Columns != nil {
 		cfg.Columns = *d.Columns

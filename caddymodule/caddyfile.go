@@ -352,7 +352,7 @@ func (h *Handler) parseDatabase(d *caddyfile.Dispenser) error {
 			if err != nil {
 				return err
 			}
-			if !hasPlaceholder(v) && normalizeDialect(v) == "" {
+			if _, err := userdb.ParseDialect(v); err != nil && !hasPlaceholder(v) {
 				return d.Errf("unknown dialect %q: expected mysql (also MariaDB), postgres or sqlite", v)
 			}
 			c.Dialect = v

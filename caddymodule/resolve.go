@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/caddy-mautic/caddy-mautic/inject"
+	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
 
 // resolver replaces the placeholders of configuration values (chiefly
@@ -253,30 +254,13 @@ func (c Handler) validateDatabase() error {
 	if d.DSN == "" {
 		return missing("database dsn", "")
 	}
-	if d.Dialect != "" && normalizeDialect(d.Dialect) == "" {
-		return fmt.Errorf("mautic: database dialect %q is unknown: expected mysql (also MariaDB), postgres or sqlite", d.Dialect)
-	}
-	if d.Dialect == "" && dialectOfURL(d.DSN) == "" {
-		return errors.New("mautic: database dialect cannot be told from the DSN: set dialect to mysql, postgres or sqlite, or use a URL (mysql://…)")
+	if _, err := userdb.DialectOf(d.Dialect, d.DSN); err != nil {
+		return fmt.Errorf("mautic: database: %w", err)
 	}
 	if d.MaxOpenConns < 0 {
 		return errors.New("mautic: database max_open_conns is negative")
 	}
 	return nil
-}
-
-// dialectOfURL reads the dialect from a URL-style DSN; "" if it is not one.
-func dialectOfURL(dsn string) string {
-	lower := strings.ToLower(dsn)
-	for prefix, dialect := range map[string]string{
-		"mysql://": "mysql", "mariadb://": "mysql", "postgres://": "postgres",
-		"postgresql://": "postgres", "file:": "sqlite", "sqlite:": "sqlite",
-	} {
-		if strings.HasPrefix(lower, prefix) {
-			return dialect
-		}
-	}
-	return ""
 }
 
 func (c Handler) validateWebhook() error {

@@ -79,7 +79,8 @@ func (sc stateConfig) instanceName() string {
 		parts = append(parts, "api="+sc.API.URL)
 	}
 	if sc.Database != nil {
-		parts = append(parts, "db="+normalizeDialect(sc.Database.Dialect)+" "+dsnCredentials.ReplaceAllString(sc.Database.DSN, "$1@"))
+		dialect, _ := userdb.DialectOf(sc.Database.Dialect, sc.Database.DSN)
+		parts = append(parts, "db="+dialect+" "+dsnCredentials.ReplaceAllString(sc.Database.DSN, "$1@"))
 	}
 	parts = append(parts, "webhook="+sc.WebhookPath)
 	b, _ := json.Marshal(parts)

@@ -73,20 +73,6 @@ func parseSecureMode(s string) (betterauth.SecureMode, error) {
 	return 0, fmt.Errorf("secure_cookies %q: expected auto, always or never", s)
 }
 
-// normalizeDialect maps the dialect names operators write to userdb's;
-// "" for an unknown one.
-func normalizeDialect(s string) string {
-	switch strings.ToLower(s) {
-	case "mysql", "mariadb":
-		return "mysql"
-	case "postgres", "postgresql", "pg":
-		return "postgres"
-	case "sqlite", "sqlite3":
-		return "sqlite"
-	}
-	return ""
-}
-
 // columnFields are the names of userdb.Columns' fields, as the Caddyfile's
 // column sub-directive and the JSON config spell them.
 var columnFields = []string{

@@ -46,11 +46,6 @@ func TestSmallValues(t *testing.T) {
 			t.Errorf("isLoopback(%s) = true", h)
 		}
 	}
-	for in, want := range map[string]string{"MySQL": "mysql", "mariadb": "mysql", "postgresql": "postgres", "sqlite3": "sqlite", "oracle": ""} {
-		if got := normalizeDialect(in); got != want {
-			t.Errorf("normalizeDialect(%s) = %q, want %q", in, got, want)
-		}
-	}
 	for in, want := range map[string]bool{"{env.X}": true, "a{b}c": true, "{": false, "}{": false, "plain": false} {
 		if got := hasPlaceholder(in); got != want {
 			t.Errorf("hasPlaceholder(%q) = %v", in, got)

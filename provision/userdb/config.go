@@ -170,9 +170,10 @@ const (
 	dialectSQLite   = "sqlite"
 )
 
-// canonicalDialect maps a configured dialect name to mysql, postgres or
-// sqlite; "" stays "".
-func canonicalDialect(name string) (string, error) {
+// ParseDialect maps a configured dialect name (mysql, mariadb, postgres,
+// postgresql, pg, sqlite, sqlite3) to mysql, postgres or sqlite; "" stays
+// "", which lets the DSN tell (see DialectOf).
+func ParseDialect(name string) (string, error) {
 	if name == "" {
 		return "", nil
 	}

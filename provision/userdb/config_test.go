@@ -72,18 +72,18 @@ func TestDefaults(t *testing.T) {
 	}
 }
 
-func TestCanonicalDialect(t *testing.T) {
+func TestParseDialect(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"", ""}, {"mysql", "mysql"}, {"MariaDB", "mysql"}, {"postgres", "postgres"},
 		{"postgresql", "postgres"}, {"pg", "postgres"}, {"sqlite", "sqlite"}, {" SQLite3 ", "sqlite"},
 	}
 	for _, tt := range tests {
-		got, err := canonicalDialect(tt.in)
+		got, err := ParseDialect(tt.in)
 		if err != nil || got != tt.want {
-			t.Errorf("canonicalDialect(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("ParseDialect(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	_, err := canonicalDialect("oracle")
+	_, err := ParseDialect("oracle")
 	if err == nil || !strings.Contains(err.Error(), "mysql") || !strings.Contains(err.Error(), "postgres") || !strings.Contains(err.Error(), "sqlite") {
 		t.Errorf("unknown dialect error should list the valid ones: %v", err)
 	}

@@ -23,22 +23,11 @@ type target struct {
 // parseTarget works out the dialect from dialect and dsn and builds a
 // connector. Errors never contain the password.
 func parseTarget(dialect, dsn string) (target, error) {
-	d, err := canonicalDialect(dialect)
+	d, err := DialectOf(dialect, dsn)
 	if err != nil {
 		return target{}, err
 	}
-	if strings.TrimSpace(dsn) == "" {
-		return target{}, errors.New("userdb: dsn is empty: set it to the application's DATABASE_URL or a driver DSN")
-	}
-	fromURL, isURL := urlDialect(dsn)
-	switch {
-	case d == "" && !isURL:
-		return target{}, errors.New("userdb: cannot tell the dialect of the DSN: set dialect to mysql, postgres or sqlite, or give a URL (mysql://…, postgresql://…, file:…)")
-	case d == "":
-		d = fromURL
-	case isURL && fromURL != d:
-		return target{}, fmt.Errorf("userdb: dialect %q does not match the DSN's URL scheme (%s): fix one of them", d, fromURL)
-	}
+	_, isURL := urlDialect(dsn)
 	switch d {
 	case dialectMySQL:
 		return mysqlTarget(dsn, isURL)
@@ -47,6 +36,30 @@ func parseTarget(dialect, dsn string) (target, error) {
 	default:
 		return sqliteTarget(dsn)
 	}
+}
+
+// DialectOf returns the dialect Open uses for a configured dialect name
+// (mysql, mariadb, postgres, postgresql, pg, sqlite, sqlite3, or "") and a
+// DSN: mysql, postgres or sqlite. Its error says what to set. It reads only
+// the DSN's scheme, so configuration checks can call it before connecting.
+func DialectOf(dialect, dsn string) (string, error) {
+	d, err := ParseDialect(dialect)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(dsn) == "" {
+		return "", errors.New("userdb: dsn is empty: set it to the application's DATABASE_URL or a driver DSN")
+	}
+	fromURL, isURL := urlDialect(dsn)
+	switch {
+	case d == "" && !isURL:
+		return "", errors.New("userdb: cannot tell the dialect of the DSN: set dialect to mysql, postgres or sqlite, or give a URL (mysql://…, postgresql://…, file:…)")
+	case d == "":
+		return fromURL, nil
+	case isURL && fromURL != d:
+		return "", fmt.Errorf("userdb: dialect %q does not match the DSN's URL scheme (%s): fix one of them", d, fromURL)
+	}
+	return d, nil
 }
 
 // urlDialect reports the dialect a URL-style DSN names by its scheme.

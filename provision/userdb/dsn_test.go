@@ -123,3 +123,31 @@ func strongPassword(p string) bool {
 	}
 	return digit && upper && lower
 }
+
+func TestDialectOf(t *testing.T) {
+	tests := []struct {
+		dialect, dsn string
+		want         string
+		err          string // "" for none
+	}{
+		{"", "mysql://root@127.0.0.1:3306/app", "mysql", ""},
+		{"", "MariaDB://root@db/app", "mysql", ""},
+		{"", "postgresql://u@db/app?schema=public", "postgres", ""},
+		{"", "file:./dev.db", "sqlite", ""},
+		{"pg", "host=db user=u dbname=app", "postgres", ""},
+		{"MySQL", "mysql://root@db/app", "mysql", ""},
+		{"", "root:pw@tcp(db:3306)/app", "", "cannot tell the dialect"},
+		{"oracle", "mysql://root@db/app", "", `unknown dialect "oracle"`},
+		{"postgres", "mysql://root@db/app", "", "does not match"},
+		{"mysql", "  ", "", "dsn is empty"},
+	}
+	for _, tt := range tests {
+		got, err := DialectOf(tt.dialect, tt.dsn)
+		switch {
+		case tt.err == "" && (err != nil || got != tt.want):
+			t.Errorf("DialectOf(%q, %q) = %q, %v; want %q", tt.dialect, tt.dsn, got, err, tt.want)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("DialectOf(%q, %q) error = %v, want one containing %q", tt.dialect, tt.dsn, err, tt.err)
+		}
+	}
+}
