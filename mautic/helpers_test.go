@@ -26,10 +26,11 @@ type capturedHook struct {
 	signature string
 }
 
-// capturedHooks reads testdata/webhooks/*.raw: exact request bytes.
+// capturedHooks reads the real webhook captures in the repository's
+// testdata/shared: exact request bytes.
 func capturedHooks(t testing.TB) []capturedHook {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "webhooks", "*.raw"))
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "shared", "mautic", "recordings", "webhooks", "*.raw"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no webhook captures: %v", err)
 	}
