@@ -36,8 +36,9 @@ type DB struct {
 }
 
 // Open connects to the application's database, checks that the configured
-// tables and columns exist, and returns a handle. It never creates or alters
-// a table.
+// tables and columns exist, creates the module's own tables (names starting
+// with ModuleTablePrefix) when missing, and returns a handle. It never alters
+// a table, nor creates any other.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
 	t, err := parseTarget(cfg.Dialect, cfg.DSN)
 	if err != nil {
@@ -85,6 +86,9 @@ func (db *DB) start(ctx context.Context, cfg Config, t target) error {
 		c := cfg.Columns
 		return db.errorf(err, "table %q with columns %s, %s, %s, %s is not readable (set session_table and columns to the application's names)",
 			cfg.SessionTable, c.SessionToken, c.SessionUserID, c.SessionExpiresAt, c.SessionUpdatedAt)
+	}
+	if err := db.ensureModuleTables(ctx); err != nil {
+		return err
 	}
 	var err error
 	db.locker, err = newLocker(ctx, db.sql, t, cfg.UserTable)

@@ -4,8 +4,11 @@
 // gives cross-instance, per-user locks through the database itself.
 //
 // The database belongs to the application, so this package keeps a small
-// connection pool, never creates or alters a table, and only ever writes the
-// mauticId column. Three dialects are supported: MySQL/MariaDB, PostgreSQL and
+// connection pool, never alters a table, and in the application's own tables
+// only ever writes the mauticId column. State that must hold across Caddy
+// instances and restarts lives in tables of the module's own, whose names
+// start with ModuleTablePrefix ("caddy_mautic_"); Open creates them when
+// they are missing. Three dialects are supported: MySQL/MariaDB, PostgreSQL and
 // SQLite (modernc.org/sqlite, pure Go, so Caddy still builds without cgo).
 //
 // # Writes never go backwards
