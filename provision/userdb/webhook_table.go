@@ -245,3 +245,34 @@ func (db *DB) wrapWebhook(err error, what string) error {
 	}
 	return nil
 }
+
+// WebhookStore returns db as a spool.Store: the shared webhook spool.
+func (db *DB) WebhookStore() spool.Store { return webhookStore{db} }
+
+// webhookStore adapts the webhook table's methods to spool.Store.
+type webhookStore struct{ db *DB }
+
+func (w webhookStore) Insert(ctx context.Context, e spool.Entry) (spool.PutResult, error) {
+	return w.db.InsertWebhook(ctx, e)
+}
+
+func (w webhookStore) Claim(ctx context.Context, owner string, lease time.Duration, max int) ([]spool.Entry, error) {
+	return w.db.ClaimWebhooks(ctx, owner, lease, max)
+}
+
+func (w webhookStore) Finish(ctx context.Context, id string) error { return w.db.FinishWebhook(ctx, id) }
+
+func (w webhookStore) Retry(ctx context.Context, id string, wait time.Duration) error {
+	return w.db.RetryWebhook(ctx, id, wait)
+}
+
+func (w webhookStore) Reject(ctx context.Context, id string, reason error) error {
+	return w.db.RejectWebhook(ctx, id, reason)
+}
+
+func (w webhookStore) Prune(ctx context.Context, before time.Time) error {
+	_, err := w.db.PruneWebhooks(ctx, before)
+	return err
+}
+
+func (w webhookStore) Stats(ctx context.Context) (spool.Stats, error) { return w.db.WebhookStats(ctx) }
