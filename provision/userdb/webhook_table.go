@@ -260,7 +260,9 @@ func (w webhookStore) Claim(ctx context.Context, owner string, lease time.Durati
 	return w.db.ClaimWebhooks(ctx, owner, lease, max)
 }
 
-func (w webhookStore) Finish(ctx context.Context, id string) error { return w.db.FinishWebhook(ctx, id) }
+func (w webhookStore) Finish(ctx context.Context, id string) error {
+	return w.db.FinishWebhook(ctx, id)
+}
 
 func (w webhookStore) Retry(ctx context.Context, id string, wait time.Duration) error {
 	return w.db.RetryWebhook(ctx, id, wait)
