@@ -28,6 +28,7 @@ type moduleTable struct {
 func moduleTables() []moduleTable {
 	return []moduleTable{
 		webhookTable(),
+		changesTable(),
 	}
 }
 
