@@ -58,6 +58,19 @@ func (c *contactCache) forget(userID string) {
 	c.distrust.SetDefault(userID, struct{}{})
 }
 
+// forgetContact forgets every user cached with contactID and returns
+// them: the contact is gone, as another instance found.
+func (c *contactCache) forgetContact(contactID int) []string {
+	var users []string
+	for uid, it := range c.users.Items() {
+		if it.Object.(linked).contactID == contactID {
+			c.forget(uid)
+			users = append(users, uid)
+		}
+	}
+	return users
+}
+
 // trustsClaim reports whether a contact id the user's credentials carry may
 // be used without reading the database.
 func (c *contactCache) trustsClaim(userID string, contactID int) bool {

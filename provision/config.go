@@ -104,6 +104,17 @@ type Config struct {
 	// lost: the rescan finds them in the database later.
 	MaxQueued int
 
+	// Changes is the feed shared with the other instances on the same
+	// database (a *userdb.DB); nil runs this engine alone. Link changes
+	// this engine applies are appended to it, and those of others are
+	// read from it every ChangePoll (default 1 s) and applied to the cache.
+	Changes    ChangeFeed
+	ChangePoll time.Duration
+	// OnUsersChanged, when set, is told of the users whose contact another
+	// instance changed, after the cache learnt it: forget what else is
+	// cached about them (betterauth.Resolver.ForgetUser).
+	OnUsersChanged func(userIDs []string)
+
 	// Hooks are optional callbacks for metrics.
 	Hooks Hooks
 	// Now is the wall clock for the lastActive sent to Mautic and for the
@@ -155,6 +166,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	setDefault(&cfg.RetryMax, max(DefaultRetryMax, cfg.RetryMin))
 	setDefault(&cfg.LockRetry, DefaultLockRetry)
 	setDefault(&cfg.MaxQueued, DefaultMaxQueued)
+	setDefault(&cfg.ChangePoll, DefaultChangePoll)
 	return cfg, nil
 }
 
@@ -175,7 +187,7 @@ func checkNotNegative(cfg Config) error {
 	}{
 		{"BatchDelay", cfg.BatchDelay}, {"RequestWait", cfg.RequestWait}, {"CacheTTL", cfg.CacheTTL},
 		{"Rescan", cfg.Rescan}, {"ActiveWindow", cfg.ActiveWindow}, {"CallTimeout", cfg.CallTimeout},
-		{"RetryMin", cfg.RetryMin}, {"RetryMax", cfg.RetryMax}, {"LockRetry", cfg.LockRetry},
+		{"RetryMin", cfg.RetryMin}, {"RetryMax", cfg.RetryMax}, {"LockRetry", cfg.LockRetry}, {"ChangePoll", cfg.ChangePoll},
 	}
 	for _, f := range durations {
 		if f.v < 0 {

@@ -25,6 +25,7 @@ type Engine struct {
 	cache   *contactCache
 	pause   *pause
 	stats   *counters
+	feed    feedState
 
 	mu      sync.Mutex
 	started bool
@@ -77,6 +78,10 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.wg.Add(1)
 	go e.maintain(ctx)
+	if e.cfg.Changes != nil {
+		e.wg.Add(1)
+		go e.followChanges(ctx)
+	}
 	return nil
 }
 

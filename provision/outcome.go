@@ -179,6 +179,7 @@ func (e *Engine) contactVanished(ctx context.Context, m *member) {
 		e.unavailable([]*member{m}, failDatabase, err, timeZero)
 		return
 	}
+	e.publish(ctx, []userdb.Change{{UserID: m.userID, OldContact: old}})
 	e.log.Info("mautic contact no longer exists: provisioning the user again",
 		zap.String("user_id", m.userID), zap.Int("from_contact_id", old))
 	e.queue.retry(m.t, time.Now(), kindProvision, m.attempts, m.dropOptional)

@@ -80,6 +80,7 @@ func (e *Engine) ApplyWebhook(ctx context.Context, p *mautic.WebhookPayload) (We
 		res.Events++
 		effects[i] = effect
 	}
+	e.publishWebhook(ctx, p, res)
 	for i, ev := range p.Events {
 		e.stats.webhook(effects[i])
 		e.cfg.Hooks.webhook(ev.Trigger, effects[i])
