@@ -102,7 +102,7 @@ type state struct {
 	client   *mautic.Client       // nil without api
 	resolver *betterauth.Resolver // nil without better_auth
 	engine   *provision.Engine    // nil without database
-	spool    *spool.Spool         // nil without webhook
+	spool    *spool.Shared        // nil without webhook
 	db       atomic.Pointer[userdb.DB]
 	dbErr    atomic.Pointer[string] // the last connection error, for health
 	sigFails *failureLimiter
@@ -245,6 +245,7 @@ func (st *state) openEngine() error {
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
 		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, Rescan: time.Duration(p.Rescan),
 		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.metrics.hooks(),
+		Changes: lazyChanges{st}, OnUsersChanged: st.forgetUsers,
 	})
 	if err != nil {
 		return fmt.Errorf("mautic: provisioning: %w", err)
@@ -261,8 +262,18 @@ func (st *state) openSpool() error {
 	if dir == "" {
 		dir = filepath.Join(caddy.AppDataDir(), "mautic", "webhooks", st.name)
 	}
-	sp, err := spool.Open(spool.Config{
-		Dir: dir, Apply: st.applyWebhook,
+	// The table in the app's database is the spool every instance shares;
+	// dir holds only what arrives while that database cannot take it.
+	sp, err := spool.OpenShared(spool.SharedConfig{
+		Store: lazyWebhookStore{st}, Dir: dir, Apply: st.applyWebhook,
+		OnStoreError: func(op string, err error) {
+			if op == "claim" && errors.Is(err, errDBNotConnected) {
+				return // nothing can be in the table yet; connect logs why
+			}
+			st.metrics.failures.WithLabelValues("spool_db").Inc()
+			st.logFailure("spool_db "+op, "webhook table in the app database unavailable; events arriving meanwhile are kept in the spool folder and moved into the table when it answers",
+				zap.String("op", op), zap.String("dir", dir), zap.Error(err))
+		},
 		OnRetry: func(e spool.Entry, err error, wait time.Duration) {
 			st.metrics.failures.WithLabelValues("spool").Inc()
 			st.logFailure("spool", "webhook event not applied yet; retrying", zap.String("event", e.ID[:16]),
