@@ -113,14 +113,14 @@ func TestFleetKillingTheAcceptingInstanceLosesNoWebhook(t *testing.T) {
 	_ = os.RemoveAll(f.nodes[0].dir + "/spool") // disk lost
 	acked := 0
 	for _, d := range f.sim.WebhookDeliveries() {
-		if d.Status == 200 {
-			acked++
+		if d.Status != 200 {
+			t.Fatalf("a webhook was answered %d", d.Status)
 		}
+		acked++ // the deletes, and the creates of users provisioned again
 	}
-	if acked != len(olds) {
-		t.Fatalf("%d of %d webhooks acknowledged before the kill", acked, len(olds))
+	if acked < len(olds) {
+		t.Fatalf("%d webhooks acknowledged before the kill; want at least %d", acked, len(olds))
 	}
-	start := time.Now()
 	took := eventually(t, 90*time.Second, "every deleted contact replaced", func() bool {
 		for i, u := range users {
 			if id := f.mauticID(u); id == 0 || id == olds[i] {
@@ -129,9 +129,8 @@ func TestFleetKillingTheAcceptingInstanceLosesNoWebhook(t *testing.T) {
 		}
 		return true
 	})
-	_ = start
 	report(t, "SIGKILL of the instance that accepted 20 webhooks (disk lost)",
-		fmt.Sprintf("%d/%d applied by the survivor, within %.1f s", acked, len(olds), took.Seconds()))
+		fmt.Sprintf("%d acknowledged, all applied by the survivor within %.1f s", acked, took.Seconds()))
 }
 
 // TestFleetThousandSignUpsOneContactEach: 1,000 users sign in across 3
