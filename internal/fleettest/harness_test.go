@@ -61,6 +61,10 @@ type fleet struct {
 	app    *httptest.Server
 	nodes  []*node
 	client *http.Client
+	mproxy *mauticProxy // nil unless fleetOptions.mauticProxy
+	dproxy *tcpProxy    // nil unless fleetOptions.dbProxy
+	extra  string       // more provisioning subdirectives
+	wait   string       // provisioning wait
 }
 
 // node is one Caddy instance: its ports, data folder and process.
@@ -79,6 +83,12 @@ type fleetOptions struct {
 	nodes   int
 	db      func(testing.TB) *dbtest.Fixture // default dbtest.MySQL
 	simOpts []mautictest.Option
+	// mauticProxy and dbProxy put a fault proxy between the instances and
+	// Mautic, and a TCP proxy between them and the database.
+	mauticProxy, dbProxy bool
+	// provisioning adds subdirectives to the provisioning block; wait is
+	// its wait (default 2s).
+	provisioning, wait string
 }
 
 func newFleet(t testing.TB, o fleetOptions) *fleet {
@@ -101,6 +111,16 @@ func newFleet(t testing.TB, o fleetOptions) *fleet {
 		_, _ = io.WriteString(w, page)
 	}))
 	t.Cleanup(f.app.Close)
+	f.extra, f.wait = o.provisioning, o.wait
+	if f.wait == "" {
+		f.wait = "2s"
+	}
+	if o.mauticProxy {
+		f.mproxy = newMauticProxy(t, f.sim.URL)
+	}
+	if o.dbProxy {
+		f.dproxy = newTCPProxy(t, dbAddr(t, f.db))
+	}
 	t.Cleanup(f.client.CloseIdleConnections)
 	for i := range o.nodes {
 		n := &node{f: f, i: i, port: freePort(t), adm: freePort(t), dir: t.TempDir()}
@@ -152,15 +172,16 @@ func (n *node) caddyfile() string {
 			spool_dir %s
 		}
 		provisioning {
-			wait 2s
+			wait %s
 			batch_delay 20ms
+			%s
 		}
 	}
 	%s
 	reverse_proxy %s
 }
 `, n.adm, n.port, n.port, f.app.URL, f.db.Dialect, webhookPath,
-		filepath.Join(n.dir, "spool"), n.extraBlock, strings.TrimPrefix(f.app.URL, "http://"))
+		filepath.Join(n.dir, "spool"), f.wait, f.extra, n.extraBlock, strings.TrimPrefix(f.app.URL, "http://"))
 }
 
 // start runs the node's Caddy and waits until it serves.
@@ -178,8 +199,8 @@ func (n *node) start(bin string) {
 	cmd := exec.Command(bin, "run", "--config", cfg, "--adapter", "caddyfile")
 	cmd.Env = append(os.Environ(),
 		"HOME="+n.dir, "XDG_DATA_HOME="+filepath.Join(n.dir, "data"), "XDG_CONFIG_HOME="+filepath.Join(n.dir, "config"),
-		"MAUTIC_BASEURL="+n.f.sim.URL, "BETTER_AUTH_SECRET="+authSecret, "MAUTIC_WEBHOOK_SECRET="+webhookSecret,
-		"DATABASE_URL="+n.f.db.DSN)
+		"MAUTIC_BASEURL="+n.f.mauticURL(), "BETTER_AUTH_SECRET="+authSecret, "MAUTIC_WEBHOOK_SECRET="+webhookSecret,
+		"DATABASE_URL="+n.f.dsn())
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -343,4 +364,31 @@ func parallel(n, workers int, fn func(i int)) {
 	}
 	close(next)
 	wg.Wait()
+}
+
+// mauticURL is where the instances find Mautic.
+func (f *fleet) mauticURL() string {
+	if f.mproxy != nil {
+		return f.mproxy.url()
+	}
+	return f.sim.URL
+}
+
+// dsn is the instances' database DSN, through the TCP proxy if any.
+func (f *fleet) dsn() string {
+	if f.dproxy != nil {
+		return strings.Replace(f.db.DSN, f.dproxy.target, f.dproxy.addr, 1)
+	}
+	return f.db.DSN
+}
+
+// dbAddr finds host:port in the fixture's DSN.
+func dbAddr(t testing.TB, db *dbtest.Fixture) string {
+	for _, a := range []string{"127.0.0.1:3306", "127.0.0.1:5432", "localhost:5432", "localhost:3306"} {
+		if strings.Contains(db.DSN, a) {
+			return a
+		}
+	}
+	t.Fatalf("no known database address in the DSN")
+	return ""
 }
