@@ -24,7 +24,7 @@ const propagationBound = 5 * time.Second
 func (f *fleet) deleteContact(id int) {
 	req, _ := http.NewRequest(http.MethodDelete, f.sim.APIURL()+"/contacts/"+strconv.Itoa(id)+"/delete", nil)
 	req.SetBasicAuth("admin", "mautic")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.client.Do(req)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -213,7 +213,7 @@ func (n *node) start(bin string) {
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		resp, err := http.Get(n.url("/"))
+		resp, err := n.f.client.Get(n.url("/"))
 		if err == nil {
 			resp.Body.Close()
 			if n.dbConnected() {

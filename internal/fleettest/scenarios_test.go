@@ -309,7 +309,7 @@ func TestScenarioKillAndReload(t *testing.T) {
 	start := time.Now()
 	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:"+strconv.Itoa(f.nodes[1].adm)+"/load", strings.NewReader(f.nodes[1].caddyfile()))
 	req.Header.Set("Content-Type", "text/caddyfile")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.client.Do(req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("reload: %v %v", resp, err)
 	}

@@ -27,4 +27,17 @@
 // reload opens the new one before the old one is closed): every step is
 // idempotent, so the worst case is an event applied twice, which Apply must
 // tolerate anyway. The package imports nothing outside the standard library.
+//
+// # Shared spool
+//
+// Several Caddy instances behind a load balancer use Shared instead: its
+// Store is a table in the application's database (userdb.DB.WebhookStore),
+// so a body acknowledged by one instance survives losing that instance,
+// disk and all, and is applied by whichever instance claims it first.
+// Claims are leases (SharedConfig.Lease, 30 s by default) taken with a
+// compare-and-set UPDATE, so they work on MySQL, PostgreSQL and SQLite
+// alike; an instance killed while it holds one delays the entry by at most
+// the lease. While the Store fails, Put keeps the body in a disk Spool in
+// SharedConfig.Dir, whose Apply moves it into the Store once the database
+// answers: for those bodies the guarantee is "disk kept".
 package spool
