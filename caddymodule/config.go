@@ -123,8 +123,11 @@ type WebhookConfig struct {
 	// MaxBody bounds a webhook body in bytes (default 4 MiB); a larger
 	// one is answered 413.
 	MaxBody int64 `json:"max_body,omitempty"`
-	// SpoolDir is where accepted events wait until applied (default
-	// <Caddy's data dir>/mautic/webhooks/<instance>).
+	// SpoolDir is where accepted events wait while the application's
+	// database cannot take them (default <Caddy's data dir>/mautic/
+	// webhooks/<instance>); otherwise they wait in the shared table
+	// caddy_mautic_webhooks, where any instance applies them. Events
+	// that are authentic but malformed are kept in its rejected folder.
 	SpoolDir string `json:"spool_dir,omitempty"`
 }
 
