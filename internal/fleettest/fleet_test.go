@@ -1,15 +1,19 @@
 package fleettest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/caddy-mautic/caddy-mautic/mautic"
 	"github.com/caddy-mautic/caddy-mautic/mautic/mautictest"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb/dbtest"
 )
@@ -189,4 +193,51 @@ func TestFleetThousandSignUpsOneContactEach(t *testing.T) {
 func report(t testing.TB, scenario, figure string) {
 	t.Helper()
 	fmt.Printf("SCENARIO| %s | %s |\n", scenario, figure)
+}
+
+// TestFleetWebhookStoredOnceAndNeverForged: the attacker's forged webhook
+// is refused before anything is stored; a signed one is stored once, and
+// its replay to another instance is recognised as the same event.
+func TestFleetWebhookStoredOnceAndNeverForged(t *testing.T) {
+	f := newFleet(t, fleetOptions{nodes: 2})
+	rows := func() int {
+		var n int
+		if err := f.db.DB.QueryRow("SELECT COUNT(*) FROM caddy_mautic_webhooks").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	body := []byte(`{"mautic.lead_post_delete":[{"id":424242,"timestamp":"2026-12-02T10:00:00+00:00"}]}`)
+	post := func(n *node, sig string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, n.url(webhookPath), bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if sig != "" {
+			req.Header.Set(mautic.WebhookSignatureHeader, sig)
+		}
+		resp, err := f.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, sig := range []string{"", mautic.SignWebhook(body, "guessed-secret"), mautic.SignWebhook(append(body, ' '), webhookSecret)} {
+		if status, _ := post(f.nodes[0], sig); status != http.StatusUnauthorized {
+			t.Fatalf("forged webhook answered %d; want 401", status)
+		}
+	}
+	if n := rows(); n != 0 {
+		t.Fatalf("%d rows after forged webhooks; want 0", n)
+	}
+	sig := mautic.SignWebhook(body, webhookSecret)
+	if status, answer := post(f.nodes[0], sig); status != 200 || !strings.Contains(answer, "stored") {
+		t.Fatalf("signed webhook: %d %s", status, answer)
+	}
+	if status, answer := post(f.nodes[1], sig); status != 200 || !strings.Contains(answer, "already_") {
+		t.Fatalf("replay to the other instance: %d %s; want already_pending or already_applied", status, answer)
+	}
+	if n := rows(); n != 1 {
+		t.Fatalf("%d rows for one event sent twice to two instances; want 1", n)
+	}
 }
