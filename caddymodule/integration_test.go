@@ -116,10 +116,14 @@ func startSite(t *testing.T, o siteOptions) *site {
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
-	// Caddy serves before the module has reached the database (pages must
-	// not wait for it); the tests start once it has.
-	eventually(t, 30*time.Second, "the module connected to the database", databaseConnected)
 	return s
+}
+
+// waitForDatabase waits until the module has reached the database: Caddy
+// serves before that (pages must not wait for it), and a page served
+// before is anonymous. It warms the health check's cached Mautic ping.
+func waitForDatabase(t *testing.T) {
+	eventually(t, 30*time.Second, "the module connected to the database", databaseConnected)
 }
 
 // databaseConnected reports whether every instance in /mautic/health has
@@ -297,6 +301,7 @@ func TestIntegrationPagesGetTheSnippetOnce(t *testing.T) {
 
 func TestIntegrationSignedInUserIsProvisionedAndCookieRewritten(t *testing.T) {
 	s := startSite(t, siteOptions{})
+	waitForDatabase(t)
 	u := loadUser(t, "mysql-db-only")
 	u.seed(t, s.db, 0)
 	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999"})
@@ -469,6 +474,7 @@ func TestIntegrationFirstPartyTracking(t *testing.T) {
 
 func TestIntegrationHandover(t *testing.T) {
 	s := startSite(t, siteOptions{})
+	waitForDatabase(t)
 	s.mautic.SetPubliclyUpdatable("email", true)
 	u := loadUser(t, "mysql-nojwtheader")
 	u.seed(t, s.db, 0)
