@@ -35,6 +35,14 @@ func (l lazyWebhookStore) Claim(ctx context.Context, owner string, lease time.Du
 	return s.Claim(ctx, owner, lease, max)
 }
 
+func (l lazyWebhookStore) Extend(ctx context.Context, id, owner string, lease time.Duration) error {
+	s, err := l.store()
+	if err != nil {
+		return err
+	}
+	return s.Extend(ctx, id, owner, lease)
+}
+
 func (l lazyWebhookStore) Finish(ctx context.Context, id string) error {
 	s, err := l.store()
 	if err != nil {

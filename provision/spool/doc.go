@@ -34,8 +34,8 @@
 // Store is a table in the application's database (userdb.DB.WebhookStore),
 // so a body acknowledged by one instance survives losing that instance,
 // disk and all, and is applied by whichever instance claims it first.
-// Claims are leases (SharedConfig.Lease, 30 s by default) taken with a
-// compare-and-set UPDATE, so they work on MySQL, PostgreSQL and SQLite
+// Claims are leases (SharedConfig.Lease, 10 s by default, renewed while
+// Apply runs) taken with a compare-and-set UPDATE, so they work on MySQL, PostgreSQL and SQLite
 // alike; an instance killed while it holds one delays the entry by at most
 // the lease. While the Store fails, Put keeps the body in a disk Spool in
 // SharedConfig.Dir, whose Apply moves it into the Store once the database

@@ -14,7 +14,7 @@ import (
 // Defaults of SharedConfig.
 const (
 	DefaultPoll        = time.Second
-	DefaultLease       = 30 * time.Second
+	DefaultLease       = 10 * time.Second
 	DefaultInsertWait  = 3 * time.Second
 	DefaultClaimBatch  = 16
 	defaultStatsEvery  = 5 * time.Second
@@ -31,6 +31,8 @@ type Store interface {
 	Insert(ctx context.Context, e Entry) (PutResult, error)
 	// Claim leases up to max pending entries to owner for lease.
 	Claim(ctx context.Context, owner string, lease time.Duration, max int) ([]Entry, error)
+	// Extend renews owner's lease on an entry it is still applying.
+	Extend(ctx context.Context, id, owner string, lease time.Duration) error
 	// Finish marks an entry applied.
 	Finish(ctx context.Context, id string) error
 	// Retry releases an entry to be claimed again after wait.
@@ -60,8 +62,9 @@ type SharedConfig struct {
 	// local Put looks at once.
 	Poll time.Duration
 	// Lease is how long a claim keeps other instances off an entry
-	// (default 30 s): the delay before the entries a killed instance held
-	// are applied by another. Apply gets a context that ends before it.
+	// (default 10 s): the delay before the entries a killed instance held
+	// are applied by another. It is renewed every third of it while Apply
+	// runs, so a long Apply is not taken over.
 	Lease time.Duration
 	// InsertWait bounds Put's insert into Store before it falls back to
 	// disk (default 3 s).

@@ -65,12 +65,12 @@ func (s *Shared) applyDue(ctx context.Context) bool {
 	return len(entries) == DefaultClaimBatch
 }
 
-// applyOne applies a claimed entry within its lease and records the
-// outcome in Store.
+// applyOne applies a claimed entry, renewing its lease meanwhile, and
+// records the outcome in Store.
 func (s *Shared) applyOne(ctx context.Context, e Entry) {
-	actx, cancel := context.WithTimeout(ctx, s.cfg.Lease*9/10)
-	err := s.cfg.Apply(actx, e)
-	cancel()
+	stop := s.keepLease(e.ID)
+	err := s.cfg.Apply(ctx, e)
+	stop()
 	rctx, rcancel := context.WithTimeout(context.Background(), finishWait)
 	defer rcancel()
 	switch {
@@ -103,6 +103,33 @@ func (s *Shared) applyOne(ctx context.Context, e Entry) {
 			s.cfg.OnRetry(e, err, wait)
 		}
 	}
+}
+
+// keepLease renews the lease on id every third of it until the returned
+// function is called (which waits for the renewer to stop). A renewal
+// that fails is reported; the worst case is another instance applying the
+// entry too, which Apply tolerates.
+func (s *Shared) keepLease(id string) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(s.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), finishWait)
+				if err := s.cfg.Store.Extend(ctx, id, s.cfg.Owner, s.cfg.Lease); err != nil {
+					s.storeError("extend", err)
+				}
+				cancel()
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // release hands back claimed entries not tried, for another instance.

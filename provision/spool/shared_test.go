@@ -172,3 +172,44 @@ func TestSharedRetriesAndRejects(t *testing.T) {
 		t.Fatalf("good body tried %d times; want 3", n)
 	}
 }
+
+// TestSharedLongApplyIsNotTakenOver: an Apply that runs for several
+// leases keeps its entry: another instance polling meanwhile does not
+// apply it too.
+func TestSharedLongApplyIsNotTakenOver(t *testing.T) {
+	f := dbtest.SQLite(t)
+	const lease = 150 * time.Millisecond
+	var count atomic.Int32
+	started, release := make(chan struct{}), make(chan struct{})
+	apply := func(ctx context.Context, e spool.Entry) error {
+		if count.Add(1) == 1 {
+			close(started)
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	}
+	open := func() *spool.Shared {
+		s, err := spool.OpenShared(spool.SharedConfig{Store: f.Open(t).WebhookStore(), Dir: t.TempDir(), Apply: apply,
+			Poll: 10 * time.Millisecond, Lease: lease})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	a := open()
+	if _, err := a.Put([]byte(`{"long":1}`), spool.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	open() // b polls every 10 ms while a applies
+	time.Sleep(5 * lease) // five leases: without renewal b would take it over
+	close(release)
+	if n := count.Load(); n != 1 {
+		t.Fatalf("applied %d times while the first Apply ran; want 1", n)
+	}
+}

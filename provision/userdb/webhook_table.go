@@ -176,6 +176,14 @@ func (db *DB) claimWebhook(ctx context.Context, id, owner string, now, until int
 	return e, true, nil
 }
 
+// ExtendWebhookLease renews owner's claim on a row it is still applying.
+func (db *DB) ExtendWebhookLease(ctx context.Context, id, owner string, lease time.Duration) error {
+	_, err := db.sql.ExecContext(ctx, db.webhookSQL(
+		"UPDATE {t} SET claimed_until = $1 WHERE digest = $2 AND claimed_by = $3 AND applied_at = 0"),
+		db.now().Add(lease).UnixMilli(), id, owner)
+	return db.wrapWebhook(err, "renewing webhook lease")
+}
+
 // FinishWebhook marks a row applied; it stays, for replay detection, until
 // PruneWebhooks removes it.
 func (db *DB) FinishWebhook(ctx context.Context, id string) error {
@@ -258,6 +266,10 @@ func (w webhookStore) Insert(ctx context.Context, e spool.Entry) (spool.PutResul
 
 func (w webhookStore) Claim(ctx context.Context, owner string, lease time.Duration, max int) ([]spool.Entry, error) {
 	return w.db.ClaimWebhooks(ctx, owner, lease, max)
+}
+
+func (w webhookStore) Extend(ctx context.Context, id, owner string, lease time.Duration) error {
+	return w.db.ExtendWebhookLease(ctx, id, owner, lease)
 }
 
 func (w webhookStore) Finish(ctx context.Context, id string) error {

@@ -104,7 +104,18 @@ func TestWebhookTableExpiredLease(t *testing.T) {
 		if got, _ := a.ClaimWebhooks(ctx, "a", 30*time.Second, 1); len(got) != 1 {
 			t.Fatal("a did not claim")
 		}
-		clock.add(31 * time.Second) // a was killed
+		clock.add(20 * time.Second)
+		if err := b.ExtendWebhookLease(ctx, e.ID, "b", time.Hour); err != nil { // not b's claim: no effect
+			t.Fatal(err)
+		}
+		if err := a.ExtendWebhookLease(ctx, e.ID, "a", 30*time.Second); err != nil { // a is still applying
+			t.Fatal(err)
+		}
+		clock.add(20 * time.Second)
+		if got, _ := b.ClaimWebhooks(ctx, "b", 30*time.Second, 1); len(got) != 0 {
+			t.Fatal("b took over a renewed lease")
+		}
+		clock.add(11 * time.Second) // a was killed
 		if got, _ := b.ClaimWebhooks(ctx, "b", 30*time.Second, 1); len(got) != 1 {
 			t.Fatal("b could not take over the expired lease")
 		}
