@@ -206,7 +206,7 @@ func TestSharedLongApplyIsNotTakenOver(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-started
-	open() // b polls every 10 ms while a applies
+	open()                // b polls every 10 ms while a applies
 	time.Sleep(5 * lease) // five leases: without renewal b would take it over
 	close(release)
 	if n := count.Load(); n != 1 {
