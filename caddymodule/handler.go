@@ -229,8 +229,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if route, ok := h.path.firstPartyRoute(r); ok {
 		return h.serveFirstParty(w, r, route)
 	}
-	v := h.identify(r)
-	if !h.path.mayTrack(r) {
+	allowed := h.path.mayTrack(r)
+	v := h.identify(r, allowed)
+	if !allowed {
 		return next.ServeHTTP(w, r)
 	}
 	h.syncContactCookie(w, r, v)

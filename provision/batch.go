@@ -122,6 +122,11 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 			r.e.gone(m)
 			continue
 		}
+		if r.e.consent.withheld(m.userID) {
+			r.e.queue.settle(m.t, 0)
+			r.e.outcome(OutcomeNoConsent)
+			continue
+		}
 		m.row = row
 		m.prof = newProfile(row, m.hint, r.e.locales, !m.dropOptional, now)
 		switch {

@@ -39,6 +39,7 @@ type Store interface {
 	ReplaceMauticID(ctx context.Context, from, to int) (int64, error)
 	ClearMauticID(ctx context.Context, contactID int) (int64, error)
 	LockUsers(ctx context.Context, userIDs []string) (held []string, release func(), err error)
+	SetConsent(ctx context.Context, userID string, allowed bool, at time.Time) error
 }
 
 var _ Store = (*userdb.DB)(nil)

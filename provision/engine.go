@@ -23,6 +23,7 @@ type Engine struct {
 	locales locales
 	queue   *queue
 	cache   *contactCache
+	consent *consentLog
 	pause   *pause
 	stats   *counters
 
@@ -52,13 +53,15 @@ func New(cfg Config) (*Engine, error) {
 		locales: l,
 		queue:   newQueue(cfg.MaxQueued, cfg.RetryMin),
 		cache:   newContactCache(cfg.CacheTTL),
+		consent: newConsentLog(cfg.MaxQueued),
 		pause:   &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
 		stats:   newCounters(),
 	}, nil
 }
 
-// Start runs the workers and the rescan, which first reads back the users
-// still waiting for a contact (after a restart, say). They run until Close
+// Start runs the workers, the rescan, which first reads back the users
+// still waiting for a contact (after a restart, say), and the writer of
+// consent decisions. They run until Close
 // or until ctx is done. Users queued before Start wait for it.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
@@ -75,8 +78,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.wg.Add(1)
 		go e.work(ctx)
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.maintain(ctx)
+	go e.writeConsent(ctx)
 	return nil
 }
 

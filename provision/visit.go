@@ -22,9 +22,15 @@ type Visit struct {
 	AcceptLanguage string
 	// Timezone is the browser's IANA zone, when known; optional.
 	Timezone string
+	// ConsentWithheld says the request refused tracking (Consent.Allows
+	// was false). Nothing is sent to Mautic for it, no contact is
+	// returned, and the decision is stored, so that the rescan passes
+	// the user over until a request allows tracking again.
+	ConsentWithheld bool
 }
 
-// ContactFor returns the Mautic contact id of the visit's user. A user
+// ContactFor returns the Mautic contact id of the visit's user, unless the
+// visit withheld consent: then it sends nothing and returns none. A user
 // linked before is answered from the cache, with no database or Mautic
 // call; so is one whose credentials carry a mauticId. Otherwise the user
 // is queued for provisioning (once, however many requests ask) and
@@ -38,6 +44,10 @@ type Visit struct {
 func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok bool) {
 	uid := v.User.UserID
 	if uid == "" {
+		return 0, false
+	}
+	e.consent.note(uid, !v.ConsentWithheld, e.cfg.Now())
+	if v.ConsentWithheld {
 		return 0, false
 	}
 	if l, ok := e.cache.get(uid); ok {
