@@ -33,13 +33,13 @@ type requestPath struct {
 	fpTimeout time.Duration
 
 	// tracking
-	inject        bool
-	trackingURL   string // the loader's base when not first-party
-	injectOpts    inject.Options
-	attributes    map[string]string // values may hold request placeholders
-	consent       provision.Consent
-	snippets      *snippetCache
-	buffers       *sync.Pool // the coalescers' buffers
+	inject      bool
+	trackingURL string // the loader's base when not first-party
+	injectOpts  inject.Options
+	attributes  map[string]string // values may hold request placeholders
+	consent     provision.Consent
+	snippets    *snippetCache
+	buffers     *sync.Pool // the coalescers' buffers
 }
 
 // newRequestPath works out the request path's settings from a resolved,
