@@ -307,6 +307,15 @@ func (h *Handler) parseBetterAuth(d *caddyfile.Dispenser) error {
 				return d.Errf("secure_cookies %q: expected auto, always or never", v)
 			}
 			c.SecureCookies = v
+		case "bearer":
+			v, err := singleArg(d)
+			if err != nil {
+				return err
+			}
+			if _, err := parseBearerMode(v); err != nil {
+				return d.Errf("bearer %q: expected off, session or jwt", v)
+			}
+			c.Bearer = v
 		case "get_session_path":
 			v, err := pathArg(d)
 			if err != nil {
@@ -329,7 +338,7 @@ func (h *Handler) parseBetterAuth(d *caddyfile.Dispenser) error {
 			}
 			c.CacheTTL = dur
 		default:
-			return unknownSub(d, "better_auth", "secret", "upstream", "cookie_prefix", "secure_cookies", "get_session_path", "jwks_path", "cache_ttl")
+			return unknownSub(d, "better_auth", "secret", "upstream", "cookie_prefix", "secure_cookies", "bearer", "get_session_path", "jwks_path", "cache_ttl")
 		}
 	}
 	return nil

@@ -61,6 +61,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			upstream <app_url>
 //			cookie_prefix <prefix>
 //			secure_cookies auto|always|never
+//			bearer off|session|jwt
 //			get_session_path <path>
 //			jwks_path <path>|off
 //			cache_ttl <duration>

@@ -180,8 +180,12 @@ func (st *state) openResolver() error {
 	if err != nil {
 		return err
 	}
+	bearer, err := parseBearerMode(b.Bearer)
+	if err != nil {
+		return err
+	}
 	cfg := betterauth.Config{
-		Secrets: b.Secrets, CookiePrefix: b.CookiePrefix, SecureCookies: mode, CacheTTL: time.Duration(b.CacheTTL),
+		Secrets: b.Secrets, CookiePrefix: b.CookiePrefix, SecureCookies: mode, Bearer: bearer, CacheTTL: time.Duration(b.CacheTTL),
 		OnReject: func(reason betterauth.Reason, _ error) {
 			st.metrics.identityRejected.WithLabelValues(string(reason)).Inc()
 			switch reason {
