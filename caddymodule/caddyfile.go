@@ -522,8 +522,14 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 				c.Locales = map[string]string{}
 			}
 			c.Locales[args[0]] = args[1]
+		case "locale_default":
+			v, err := singleArg(d)
+			if err != nil {
+				return err
+			}
+			c.LocaleDefault = v
 		default:
-			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "rescan", "active_window")
+			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "locale_default", "rescan", "active_window")
 		}
 	}
 	return nil

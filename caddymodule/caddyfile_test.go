@@ -120,6 +120,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 				cache_ttl 2h
 				locale de de_DE
 				locale fr fr_FR
+				locale_default en
 				rescan 5m
 				active_window 720h
 			}`,
@@ -129,7 +130,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 			"database":{"dsn":"{env.DATABASE_URL}","dialect":"postgres","user_table":"User","session_table":"Session","columns":{"user_mautic_id":"mautic_id","session_token":"tok"},"max_open_conns":4},
 			"webhook":{"path":"/hooks/mautic","secrets":["{env.MAUTIC_WEBHOOK_SECRET}","{env.MAUTIC_WEBHOOK_OLD_SECRET}"],"max_body":1048576,"spool_dir":"/var/lib/caddy/spool"},
 			"first_party":{"prefix":"/mtc-proxy","upstream":"http://mautic.internal:8080","handover":true,"timeout":2000000000},
-			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"rescan":300000000000,"active_window":2592000000000000}}`},
+			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"locale_default":"en","rescan":300000000000,"active_window":2592000000000000}}`},
 		{"webhook path defaults", `
 			api https://m.example.com {
 				basic_auth a b

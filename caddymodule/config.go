@@ -173,6 +173,12 @@ type ProvisioningConfig struct {
 	// Locales maps the site's locale tags to Mautic's preferred_locale
 	// values; it replaces the default map.
 	Locales map[string]string `json:"locales,omitempty"`
+	// LocaleDefault is the default the app's schema gives the user's
+	// locale field (Better Auth's additionalFields.locale defaultValue,
+	// e.g. en): a row holding exactly it counts as not chosen, so it never
+	// overwrites a preferred_locale set in Mautic; PARAGLIDE_LOCALE or
+	// Accept-Language decide instead.
+	LocaleDefault string `json:"locale_default,omitempty"`
 	// Rescan is how often users still waiting are read back from the
 	// database (default 1 min).
 	Rescan caddy.Duration `json:"rescan,omitempty"`

@@ -89,6 +89,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			batch_delay <duration>
 //			cache_ttl <duration>
 //			locale <site_tag> <mautic_locale>
+//			locale_default <site_tag>
 //			rescan <duration>
 //			active_window <duration>
 //		}

@@ -247,7 +247,7 @@ func (st *state) openEngine() error {
 	eng, err := provision.New(provision.Config{
 		Client: st.client, Store: lazyStore{st}, Logger: st.log.Named("provision"),
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
-		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, Rescan: time.Duration(p.Rescan),
+		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, LocaleDefault: p.LocaleDefault, Rescan: time.Duration(p.Rescan),
 		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.metrics.hooks(),
 	})
 	if err != nil {

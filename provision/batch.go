@@ -128,7 +128,7 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 			continue
 		}
 		m.row = row
-		m.prof = newProfile(row, m.hint, r.e.locales, !m.dropOptional, now)
+		m.prof = newProfile(row, m.hint, r.e.locales, r.e.localeDefault, !m.dropOptional, now)
 		switch {
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,11 +22,13 @@ type Engine struct {
 	store   Store
 	log     *zap.Logger
 	locales locales
-	queue   *queue
-	cache   *contactCache
-	consent *consentLog
-	pause   *pause
-	stats   *counters
+	// localeDefault is Config.LocaleDefault, normalised; "" for none.
+	localeDefault string
+	queue         *queue
+	cache         *contactCache
+	consent       *consentLog
+	pause         *pause
+	stats         *counters
 
 	mu      sync.Mutex
 	started bool
@@ -45,17 +48,22 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	def := normalizeTag(cfg.LocaleDefault)
+	if cfg.LocaleDefault != "" && def == "" {
+		return nil, fmt.Errorf("provision: LocaleDefault %q is not a language tag such as \"en\"", cfg.LocaleDefault)
+	}
 	return &Engine{
-		cfg:     cfg,
-		client:  cfg.Client,
-		store:   cfg.Store,
-		log:     cfg.Logger,
-		locales: l,
-		queue:   newQueue(cfg.MaxQueued, cfg.RetryMin),
-		cache:   newContactCache(cfg.CacheTTL),
-		consent: newConsentLog(cfg.MaxQueued),
-		pause:   &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
-		stats:   newCounters(),
+		cfg:           cfg,
+		client:        cfg.Client,
+		store:         cfg.Store,
+		log:           cfg.Logger,
+		locales:       l,
+		localeDefault: def,
+		queue:         newQueue(cfg.MaxQueued, cfg.RetryMin),
+		cache:         newContactCache(cfg.CacheTTL),
+		consent:       newConsentLog(cfg.MaxQueued),
+		pause:         &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
+		stats:         newCounters(),
 	}, nil
 }
 

@@ -200,12 +200,24 @@ func parseQValue(s string) (int, bool) {
 	return q, q <= 1000
 }
 
+// chosenLocale returns the user's locale field when the user chose it, and
+// "" when it holds exactly def, the schema's default (a normalised tag; ""
+// when none is declared): Better Auth stores the default for every user
+// who never chose, so it says nothing about the user.
+func chosenLocale(userLocale, def string) string {
+	if def != "" && normalizeTag(userLocale) == def {
+		return ""
+	}
+	return userLocale
+}
+
 // forVisit resolves the locale to send for a user: the user's own locale
 // field, else the PARAGLIDE_LOCALE cookie, else the best Accept-Language
 // match; a source whose value the map does not know is skipped. explicit
 // reports that the value came from a choice the user made (the first two),
 // which may overwrite what Mautic holds; a browser's Accept-Language only
-// fills an empty preferred_locale.
+// fills an empty preferred_locale. Callers pass the user's field through
+// chosenLocale first.
 func (l locales) forVisit(userLocale, paraglide, acceptLanguage string) (loc string, explicit bool) {
 	if loc = l.match(userLocale); loc != "" {
 		return loc, true

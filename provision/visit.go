@@ -54,7 +54,7 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 		e.refreshIfChosen(v, l)
 		return l.contactID, true
 	}
-	locale, explicit := e.locales.forVisit(v.User.Locale, v.ParaglideLocale, v.AcceptLanguage)
+	locale, explicit := e.visitLocale(v)
 	// A claim from a cookie cache or JWT may be minutes old, but a
 	// non-zero one was true then. A zero one proves nothing: the queue
 	// reads the row again before it calls Mautic.
@@ -70,11 +70,22 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	return e.await(ctx, t)
 }
 
+// visitLocale resolves the locale a visit tells: the user's chosen field,
+// the PARAGLIDE_LOCALE cookie, Accept-Language, and last the schema's
+// default, which like Accept-Language is not a choice (explicit false).
+func (e *Engine) visitLocale(v Visit) (locale string, explicit bool) {
+	locale, explicit = e.locales.forVisit(chosenLocale(v.User.Locale, e.localeDefault), v.ParaglideLocale, v.AcceptLanguage)
+	if locale == "" {
+		locale = e.locales.match(v.User.Locale)
+	}
+	return locale, explicit
+}
+
 // refreshIfChosen queues a locale update when the user chose a locale
 // other than the one last sent. A browser's Accept-Language never does:
-// it differs between a user's devices.
+// it differs between a user's devices; nor does the schema's default.
 func (e *Engine) refreshIfChosen(v Visit, l linked) {
-	loc := e.locales.match(v.User.Locale)
+	loc := e.locales.match(chosenLocale(v.User.Locale, e.localeDefault))
 	if loc == "" {
 		loc = e.locales.match(v.ParaglideLocale)
 	}
