@@ -32,6 +32,11 @@ func TestSchemaDefaultLocaleIsNoChoice(t *testing.T) {
 		{"default row fills an empty value", "en", "", "", "", "en_US"},
 		{"Accept-Language before the default, fill only", "en", "", "de-DE", "", "de_DE"},
 		{"the Paraglide cookie is a choice", "en", "de", "", "fr_FR", "de_DE"},
+		{"a switch away from the browser's language is a choice", "en", "de", "en-US", "fr_FR", "de_DE"},
+		// Paraglide writes its cookie on the first page view, with the
+		// browser's language or its base locale: that is nobody's choice.
+		{"a Paraglide cookie repeating the default is no choice", "en", "en", "", "fr_FR", "fr_FR"},
+		{"a Paraglide cookie repeating the browser's language is no choice", "en", "de", "de-DE,de;q=0.9", "fr_FR", "fr_FR"},
 		{"a row other than the default is a choice", "de", "", "", "fr_FR", "de_DE"},
 	}
 	for i, tt := range tests {
