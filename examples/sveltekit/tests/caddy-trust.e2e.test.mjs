@@ -115,8 +115,9 @@ describe('trust through Caddy', () => {
 			},
 			body: JSON.stringify({ email, preferred_locale: 'fr_FR' })
 		});
-		assert.equal(created.status, 201, await created.text());
-		const contactID = (await created.json()).contact.id;
+		const body = await created.text();
+		assert.equal(created.status, 201, body);
+		const contactID = JSON.parse(body).contact.id;
 
 		const page = await h.newPage({ userAgent });
 		await signUp(page, { name: 'Marie Curie', email });
