@@ -116,7 +116,26 @@ func startSite(t *testing.T, o siteOptions) *site {
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
+	waitDatabaseConnected(t)
 	return s
+}
+
+// waitDatabaseConnected waits until every instance has connected to its
+// database (in the background, after Provision, creating the module's
+// tables first): the tests' first request expects its user resolved.
+func waitDatabaseConnected(t *testing.T) {
+	t.Helper()
+	eventually(t, 20*time.Second, "the database connected", func() bool {
+		connected := true
+		pool.Range(func(_, v any) bool {
+			st := v.(*state)
+			if st.cfg.Database != nil && st.db.Load() == nil {
+				connected = false
+			}
+			return true
+		})
+		return connected
+	})
 }
 
 func (s *site) caddyfile(o siteOptions) string {
