@@ -625,3 +625,38 @@ func TestIntegrationDeadMauticNeverBreaksAPage(t *testing.T) {
 		t.Errorf("health with Mautic back: %s %s", hresp2.Status, hb2)
 	}
 }
+
+// A signed-in user whose browser sends Global Privacy Control gets no
+// loader, no mtc_id and no contact: nothing about them reaches Mautic.
+// Once a request of theirs allows tracking, they are provisioned.
+func TestIntegrationPrivacySignalGatesProvisioning(t *testing.T) {
+	s := startSite(t, siteOptions{})
+	u := loadUser(t, "mysql-db-only")
+	u.seed(t, s.db, 0)
+	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999", "Sec-GPC": "1"})
+	if resp.StatusCode != 200 || strings.Contains(body, inject.Marker) {
+		t.Fatalf("GPC page: %s, loader present %v", resp.Status, strings.Contains(body, inject.Marker))
+	}
+	if c, ok := setCookie(resp, mtcIDCookie); ok {
+		t.Errorf("mtc_id set to %q for a GPC request", c.Value)
+	}
+	// Without GPC the first response waits up to provisioning's wait for
+	// the contact: had the GPC request queued the user, it would exist.
+	for route, n := range s.mautic.CallCounts() {
+		if strings.Contains(route, "/contacts") && n > 0 {
+			t.Errorf("%d calls of %s for a GPC request", n, route)
+		}
+	}
+	if cs := s.mautic.ContactsByEmail(u.Email); len(cs) != 0 {
+		t.Errorf("%d contacts for a GPC user", len(cs))
+	}
+
+	resp, _ = s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999"})
+	contacts := s.mautic.ContactsByEmail(u.Email)
+	if len(contacts) != 1 {
+		t.Fatalf("%d contacts once consent is given, want 1", len(contacts))
+	}
+	if c, ok := setCookie(resp, mtcIDCookie); !ok || c.Value != strconv.Itoa(contacts[0].ID) {
+		t.Errorf("mtc_id after consent = %v, want %d", c, contacts[0].ID)
+	}
+}
