@@ -67,7 +67,9 @@ func bearerSessionCookie(bearer string, key []byte) (value string, ok bool) {
 	if !strings.Contains(bearer, ".") {
 		mac := hmac.New(sha256.New, key)
 		mac.Write([]byte(bearer))
-		return bearer + "." + url.QueryEscape(base64.StdEncoding.EncodeToString(mac.Sum(nil))), true
+		// Escaped whole, as the plugin's cookie is: a "%" in the token must
+		// stay a "%" once the value is unescaped.
+		return url.PathEscape(bearer + "." + base64.StdEncoding.EncodeToString(mac.Sum(nil))), true
 	}
 	if _, err := verifySignedToken(bearer, key); err != nil {
 		return "", false
