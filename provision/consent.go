@@ -62,9 +62,10 @@ func newConsentLog(max int) *consentLog {
 	}
 }
 
-// note records a request's decision for a user and queues a write when it
-// differs from the last one known.
-func (c *consentLog) note(userID string, allowed bool, at time.Time) {
+// note records a request's decision for a user and queues a write, timed
+// by now, when it differs from the last one known. An unchanged decision
+// costs a map lookup, not even a clock read.
+func (c *consentLog) note(userID string, allowed bool, now func() time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if prev, ok := c.known[userID]; ok && prev == allowed {
@@ -77,7 +78,7 @@ func (c *consentLog) note(userID string, allowed bool, at time.Time) {
 		clear(c.known) // bounded memory; users are written again on their next change
 	}
 	c.known[userID] = allowed
-	c.pending[userID] = consentDecision{allowed: allowed, at: at}
+	c.pending[userID] = consentDecision{allowed: allowed, at: now()}
 	select {
 	case c.signal <- struct{}{}:
 	default:

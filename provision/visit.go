@@ -46,7 +46,7 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	if uid == "" {
 		return 0, false
 	}
-	e.consent.note(uid, !v.ConsentWithheld, e.cfg.Now())
+	e.consent.note(uid, !v.ConsentWithheld, e.cfg.Now)
 	if v.ConsentWithheld {
 		return 0, false
 	}
