@@ -49,7 +49,9 @@
 // cookie, else the best Accept-Language match, else the schema's default,
 // mapped through Config.Locales to Mautic's preferred_locale format (de →
 // de_DE). Only the first two are choices that overwrite a preferred_locale
-// set in Mautic; the others only fill an empty one. A value the map does
+// set in Mautic, the cookie only when it differs from the browser's
+// language and the default (Paraglide writes it by itself on a first
+// visit); the others only fill an empty one. A value the map does
 // not know is never sent, and a value Mautic refuses (400) is dropped and
 // the user tried once more without preferred_locale and timezone.
 //
