@@ -70,36 +70,9 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	return e.await(ctx, t)
 }
 
-// visitLocale resolves the locale a visit tells: the user's chosen field,
-// the PARAGLIDE_LOCALE cookie, Accept-Language, and last the schema's
-// default. Only a chosen field and a chosen cookie (paraglideChosen) are
-// explicit: the others only fill an empty preferred_locale.
+// visitLocale resolves the locale a visit tells (locales.forVisit).
 func (e *Engine) visitLocale(v Visit) (locale string, explicit bool) {
-	if loc := e.locales.match(chosenLocale(v.User.Locale, e.localeDefault)); loc != "" {
-		return loc, true
-	}
-	browser := e.locales.fromAcceptLanguage(v.AcceptLanguage)
-	if loc := e.locales.match(v.ParaglideLocale); loc != "" {
-		return loc, e.paraglideChosen(loc, browser)
-	}
-	if browser != "" {
-		return browser, false
-	}
-	return e.locales.match(v.User.Locale), false
-}
-
-// paraglideChosen reports whether a PARAGLIDE_LOCALE cookie holding the
-// Mautic locale loc is the user's choice. Paraglide writes the cookie on
-// the first page view with the locale it resolved by itself (the
-// browser's language, else its base locale), so when the app declares a
-// schema default (Config.LocaleDefault) a cookie repeating the browser's
-// language or the default is taken as no choice. Without a declared
-// default every cookie counts, as before.
-func (e *Engine) paraglideChosen(loc, browser string) bool {
-	if e.localeDefault == "" {
-		return true
-	}
-	return loc != browser && loc != e.locales.match(e.localeDefault)
+	return e.locales.forVisit(v.User.Locale, v.ParaglideLocale, v.AcceptLanguage, e.localeDefault)
 }
 
 // refreshIfChosen queues a locale update when the user chose a locale
