@@ -216,6 +216,14 @@ func (l lazyStore) LockUsers(ctx context.Context, ids []string) ([]string, func(
 	return db.LockUsers(ctx, ids)
 }
 
+func (l lazyStore) SetConsent(ctx context.Context, userID string, allowed bool, at time.Time) error {
+	db, err := l.db()
+	if err != nil {
+		return err
+	}
+	return db.SetConsent(ctx, userID, allowed, at)
+}
+
 // apiRoot turns the configured Mautic URL into the API root: a URL ending
 // in /api is one already, any other is the site URL.
 func apiRoot(raw string) (*url.URL, error) {

@@ -307,6 +307,15 @@ func (h *Handler) parseBetterAuth(d *caddyfile.Dispenser) error {
 				return d.Errf("secure_cookies %q: expected auto, always or never", v)
 			}
 			c.SecureCookies = v
+		case "bearer":
+			v, err := singleArg(d)
+			if err != nil {
+				return err
+			}
+			if _, err := parseBearerMode(v); err != nil {
+				return d.Errf("bearer %q: expected off, session or jwt", v)
+			}
+			c.Bearer = v
 		case "get_session_path":
 			v, err := pathArg(d)
 			if err != nil {
@@ -329,7 +338,7 @@ func (h *Handler) parseBetterAuth(d *caddyfile.Dispenser) error {
 			}
 			c.CacheTTL = dur
 		default:
-			return unknownSub(d, "better_auth", "secret", "upstream", "cookie_prefix", "secure_cookies", "get_session_path", "jwks_path", "cache_ttl")
+			return unknownSub(d, "better_auth", "secret", "upstream", "cookie_prefix", "secure_cookies", "bearer", "get_session_path", "jwks_path", "cache_ttl")
 		}
 	}
 	return nil
@@ -513,8 +522,14 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 				c.Locales = map[string]string{}
 			}
 			c.Locales[args[0]] = args[1]
+		case "locale_default":
+			v, err := singleArg(d)
+			if err != nil {
+				return err
+			}
+			c.LocaleDefault = v
 		default:
-			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "rescan", "active_window")
+			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "locale_default", "rescan", "active_window")
 		}
 	}
 	return nil

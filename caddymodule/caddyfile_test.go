@@ -90,6 +90,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 				upstream http://127.0.0.1:3000
 				cookie_prefix myapp
 				secure_cookies always
+				bearer session
 				get_session_path /auth/get-session
 				jwks_path off
 				cache_ttl 30s
@@ -119,16 +120,17 @@ func TestCaddyfileAdapt(t *testing.T) {
 				cache_ttl 2h
 				locale de de_DE
 				locale fr fr_FR
+				locale_default en
 				rescan 5m
 				active_window 720h
 			}`,
 			`{"handler":"mautic",
 			"api":{"url":"{env.MAUTIC_BASEURL}","basic_auth":{"username":"{env.MAUTIC_USERNAME}","password":"{env.MAUTIC_PASSWORD}"}},
-			"better_auth":{"secrets":["{env.BETTER_AUTH_SECRET}","{env.BETTER_AUTH_OLD_SECRET}"],"upstream":"http://127.0.0.1:3000","cookie_prefix":"myapp","secure_cookies":"always","get_session_path":"/auth/get-session","jwks_path":"off","cache_ttl":30000000000},
+			"better_auth":{"secrets":["{env.BETTER_AUTH_SECRET}","{env.BETTER_AUTH_OLD_SECRET}"],"upstream":"http://127.0.0.1:3000","cookie_prefix":"myapp","secure_cookies":"always","bearer":"session","get_session_path":"/auth/get-session","jwks_path":"off","cache_ttl":30000000000},
 			"database":{"dsn":"{env.DATABASE_URL}","dialect":"postgres","user_table":"User","session_table":"Session","columns":{"user_mautic_id":"mautic_id","session_token":"tok"},"max_open_conns":4},
 			"webhook":{"path":"/hooks/mautic","secrets":["{env.MAUTIC_WEBHOOK_SECRET}","{env.MAUTIC_WEBHOOK_OLD_SECRET}"],"max_body":1048576,"spool_dir":"/var/lib/caddy/spool"},
 			"first_party":{"prefix":"/mtc-proxy","upstream":"http://mautic.internal:8080","handover":true,"timeout":2000000000},
-			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"rescan":300000000000,"active_window":2592000000000000}}`},
+			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"locale_default":"en","rescan":300000000000,"active_window":2592000000000000}}`},
 		{"webhook path defaults", `
 			api https://m.example.com {
 				basic_auth a b
@@ -186,6 +188,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"bad attribute", "mautic {\ntracking https://m.example.com {\nattribute lang\n}\n}", "name and a value", 4},
 		{"better_auth without secret", "mautic {\n" + api + "better_auth {\nupstream http://127.0.0.1:3000\n}\n}", "better_auth has no secret", 6},
 		{"bad secure_cookies", "mautic {\nbetter_auth {\nsecret s\nsecure_cookies sometimes\n}\n}", "auto, always or never", 5},
+		{"bad bearer", "mautic {\nbetter_auth {\nsecret s\nbearer yes\n}\n}", "off, session or jwt", 5},
 		{"bad jwks_path", "mautic {\nbetter_auth {\nsecret s\njwks_path jwks\n}\n}", "starting with / or off", 5},
 		{"unknown dialect", "mautic {\n" + api + "better_auth {\nsecret s\n}\ndatabase x {\ndialect oracle\n}\n}", `unknown dialect "oracle"`, 10},
 		{"unknown column", "mautic {\n" + api + "better_auth {\nsecret s\n}\ndatabase x {\ncolumn user_age age\n}\n}", `unknown column field "user_age"`, 10},

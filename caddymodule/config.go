@@ -84,8 +84,18 @@ type BetterAuthConfig struct {
 	// better-auth).
 	CookiePrefix string `json:"cookie_prefix,omitempty"`
 	// SecureCookies is auto (default), always or never: which cookie
-	// names (__Secure- or plain) are read.
+	// names (__Secure- or plain) are read. Set always when the app's
+	// baseURL is https (or advanced.useSecureCookies is on), never
+	// otherwise: Better Auth reads only that one name. With auto, a
+	// request carrying both names for two sessions is anonymous.
 	SecureCookies string `json:"secure_cookies,omitempty"`
+	// Bearer is off (default), session or jwt: which Authorization:
+	// Bearer credential identifies the user. off matches an app without
+	// Better Auth's bearer() plugin, whose pages ignore the header;
+	// session matches the bearer() plugin (a signed session token
+	// replaces the cookie); jwt accepts the jwt() plugin's tokens on
+	// requests without a session cookie.
+	Bearer string `json:"bearer,omitempty"`
 	// GetSessionPath defaults to /api/auth/get-session.
 	GetSessionPath string `json:"get_session_path,omitempty"`
 	// JWKSPath defaults to /api/auth/jwks; "off" disables JWT sources.
@@ -166,6 +176,12 @@ type ProvisioningConfig struct {
 	// Locales maps the site's locale tags to Mautic's preferred_locale
 	// values; it replaces the default map.
 	Locales map[string]string `json:"locales,omitempty"`
+	// LocaleDefault is the default the app's schema gives the user's
+	// locale field (Better Auth's additionalFields.locale defaultValue,
+	// e.g. en): a row holding exactly it counts as not chosen, so it never
+	// overwrites a preferred_locale set in Mautic; PARAGLIDE_LOCALE or
+	// Accept-Language decide instead.
+	LocaleDefault string `json:"locale_default,omitempty"`
 	// Rescan is how often users still waiting are read back from the
 	// database (default 1 min).
 	Rescan caddy.Duration `json:"rescan,omitempty"`

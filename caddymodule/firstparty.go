@@ -69,7 +69,7 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 	}
 	v := visitor{}
 	if route == routeEvent || route == routePixel {
-		v = h.identify(r)
+		v = h.identify(r, h.path.mayTrack(r))
 		if email := h.handoverEmail(r, v, hit.device()); email != "" {
 			hit.set("email", email)
 			h.st.metrics.handovers.Inc()

@@ -61,6 +61,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			upstream <app_url>
 //			cookie_prefix <prefix>
 //			secure_cookies auto|always|never
+//			bearer off|session|jwt
 //			get_session_path <path>
 //			jwks_path <path>|off
 //			cache_ttl <duration>
@@ -88,6 +89,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			batch_delay <duration>
 //			cache_ttl <duration>
 //			locale <site_tag> <mautic_locale>
+//			locale_default <site_tag>
 //			rescan <duration>
 //			active_window <duration>
 //		}
@@ -229,8 +231,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if route, ok := h.path.firstPartyRoute(r); ok {
 		return h.serveFirstParty(w, r, route)
 	}
-	v := h.identify(r)
-	if !h.path.mayTrack(r) {
+	allowed := h.path.mayTrack(r)
+	v := h.identify(r, allowed)
+	if !allowed {
 		return next.ServeHTTP(w, r)
 	}
 	h.syncContactCookie(w, r, v)

@@ -33,9 +33,10 @@ type visitor struct {
 
 // identify resolves the signed-in user and their contact: from caches on
 // the hot path, never waiting for Mautic (a user without a contact is
-// queued for provisioning, and waits at most the configured wait). It sets
-// the mautic.* variables.
-func (h *Handler) identify(r *http.Request) visitor {
+// queued for provisioning, and waits at most the configured wait). Without
+// consent (allowed false) nothing is queued and no contact is returned. It
+// sets the mautic.* variables.
+func (h *Handler) identify(r *http.Request, allowed bool) visitor {
 	st := h.st
 	if st.resolver == nil {
 		return visitor{}
@@ -54,6 +55,7 @@ func (h *Handler) identify(r *http.Request) visitor {
 	v := visitor{user: id, mtcID: mtcID}
 	cid, ok := st.engine.ContactFor(r.Context(), provision.Visit{
 		User: id, MtcID: mtcID, ParaglideLocale: paraglide, AcceptLanguage: r.Header.Get("Accept-Language"),
+		ConsentWithheld: !allowed,
 	})
 	if ok {
 		v.contactID = cid

@@ -116,6 +116,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
+	waitForDatabase(t)
 	return s
 }
 
@@ -301,7 +302,6 @@ func TestIntegrationPagesGetTheSnippetOnce(t *testing.T) {
 
 func TestIntegrationSignedInUserIsProvisionedAndCookieRewritten(t *testing.T) {
 	s := startSite(t, siteOptions{})
-	waitForDatabase(t)
 	u := loadUser(t, "mysql-db-only")
 	u.seed(t, s.db, 0)
 	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999"})
@@ -474,7 +474,6 @@ func TestIntegrationFirstPartyTracking(t *testing.T) {
 
 func TestIntegrationHandover(t *testing.T) {
 	s := startSite(t, siteOptions{})
-	waitForDatabase(t)
 	s.mautic.SetPubliclyUpdatable("email", true)
 	u := loadUser(t, "mysql-nojwtheader")
 	u.seed(t, s.db, 0)
@@ -635,5 +634,40 @@ func TestIntegrationDeadMauticNeverBreaksAPage(t *testing.T) {
 	hb2, _ := io.ReadAll(hresp2.Body)
 	if hresp2.StatusCode != 200 || !strings.Contains(string(hb2), `"version":"5.1.0"`) {
 		t.Errorf("health with Mautic back: %s %s", hresp2.Status, hb2)
+	}
+}
+
+// A signed-in user whose browser sends Global Privacy Control gets no
+// loader, no mtc_id and no contact: nothing about them reaches Mautic.
+// Once a request of theirs allows tracking, they are provisioned.
+func TestIntegrationPrivacySignalGatesProvisioning(t *testing.T) {
+	s := startSite(t, siteOptions{})
+	u := loadUser(t, "mysql-db-only")
+	u.seed(t, s.db, 0)
+	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999", "Sec-GPC": "1"})
+	if resp.StatusCode != 200 || strings.Contains(body, inject.Marker) {
+		t.Fatalf("GPC page: %s, loader present %v", resp.Status, strings.Contains(body, inject.Marker))
+	}
+	if c, ok := setCookie(resp, mtcIDCookie); ok {
+		t.Errorf("mtc_id set to %q for a GPC request", c.Value)
+	}
+	// Without GPC the first response waits up to provisioning's wait for
+	// the contact: had the GPC request queued the user, it would exist.
+	for route, n := range s.mautic.CallCounts() {
+		if strings.Contains(route, "/contacts") && n > 0 {
+			t.Errorf("%d calls of %s for a GPC request", n, route)
+		}
+	}
+	if cs := s.mautic.ContactsByEmail(u.Email); len(cs) != 0 {
+		t.Errorf("%d contacts for a GPC user", len(cs))
+	}
+
+	resp, _ = s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999"})
+	contacts := s.mautic.ContactsByEmail(u.Email)
+	if len(contacts) != 1 {
+		t.Fatalf("%d contacts once consent is given, want 1", len(contacts))
+	}
+	if c, ok := setCookie(resp, mtcIDCookie); !ok || c.Value != strconv.Itoa(contacts[0].ID) {
+		t.Errorf("mtc_id after consent = %v, want %d", c, contacts[0].ID)
 	}
 }

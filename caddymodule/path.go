@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/caddy-mautic/caddy-mautic/inject"
+	"github.com/caddy-mautic/caddy-mautic/provision"
 )
 
 // Defaults of the request path.
@@ -32,15 +33,13 @@ type requestPath struct {
 	fpTimeout time.Duration
 
 	// tracking
-	inject        bool
-	trackingURL   string // the loader's base when not first-party
-	injectOpts    inject.Options
-	attributes    map[string]string // values may hold request placeholders
-	ignorePrivacy bool
-	consentCookie string
-	consentValue  string
-	snippets      *snippetCache
-	buffers       *sync.Pool // the coalescers' buffers
+	inject      bool
+	trackingURL string // the loader's base when not first-party
+	injectOpts  inject.Options
+	attributes  map[string]string // values may hold request placeholders
+	consent     provision.Consent
+	snippets    *snippetCache
+	buffers     *sync.Pool // the coalescers' buffers
 }
 
 // newRequestPath works out the request path's settings from a resolved,
@@ -59,8 +58,7 @@ func newRequestPath(c Handler) (*requestPath, error) {
 		p.inject = true
 		p.trackingURL = t.URL
 		p.attributes = t.Attributes
-		p.ignorePrivacy = t.IgnorePrivacySignals
-		p.consentCookie, p.consentValue = t.ConsentCookie, t.ConsentValue
+		p.consent = provision.Consent{IgnorePrivacySignals: t.IgnorePrivacySignals, Cookie: t.ConsentCookie, Value: t.ConsentValue}
 		if t.Placement != "" {
 			pl, err := inject.ParsePlacement(t.Placement)
 			if err != nil {
@@ -141,18 +139,10 @@ func (p *requestPath) firstPartyRoute(r *http.Request) (string, bool) {
 	return rest, true
 }
 
-// mayTrack reports whether the visitor may be tracked: no Do-Not-Track or
-// Global Privacy Control signal (unless configured to ignore them), and
-// the consent cookie when one is configured.
+// mayTrack reports whether the visitor may be tracked, by the one rule
+// (provision.Consent) that also gates provisioning.
 func (p *requestPath) mayTrack(r *http.Request) bool {
-	if !p.ignorePrivacy && (r.Header.Get("Dnt") == "1" || r.Header.Get("Sec-Gpc") == "1") {
-		return false
-	}
-	if p.consentCookie == "" {
-		return true
-	}
-	c, err := r.Cookie(p.consentCookie)
-	return err == nil && (p.consentValue == "" || c.Value == p.consentValue)
+	return p.consent.Allows(r)
 }
 
 // wantsHTML reports a request that expects an HTML page (a navigation):

@@ -3,6 +3,8 @@ package caddymodule
 import (
 	"net/http/httptest"
 	"testing"
+
+	"github.com/caddy-mautic/caddy-mautic/provision"
 )
 
 func TestRoutes(t *testing.T) {
@@ -45,11 +47,11 @@ func TestMayTrack(t *testing.T) {
 		{"dnt", requestPath{}, "DNT", "1", "", false},
 		{"dnt 0", requestPath{}, "DNT", "0", "", true},
 		{"gpc", requestPath{}, "Sec-GPC", "1", "", false},
-		{"gpc ignored", requestPath{ignorePrivacy: true}, "Sec-GPC", "1", "", true},
-		{"consent missing", requestPath{consentCookie: "ok"}, "", "", "", false},
-		{"consent given", requestPath{consentCookie: "ok"}, "", "", "ok=1", true},
-		{"consent value wrong", requestPath{consentCookie: "ok", consentValue: "yes"}, "", "", "ok=no", false},
-		{"consent value right", requestPath{consentCookie: "ok", consentValue: "yes"}, "", "", "ok=yes", true},
+		{"gpc ignored", requestPath{consent: provision.Consent{IgnorePrivacySignals: true}}, "Sec-GPC", "1", "", true},
+		{"consent missing", requestPath{consent: provision.Consent{Cookie: "ok"}}, "", "", "", false},
+		{"consent given", requestPath{consent: provision.Consent{Cookie: "ok"}}, "", "", "ok=1", true},
+		{"consent value wrong", requestPath{consent: provision.Consent{Cookie: "ok", Value: "yes"}}, "", "", "ok=no", false},
+		{"consent value right", requestPath{consent: provision.Consent{Cookie: "ok", Value: "yes"}}, "", "", "ok=yes", true},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest("GET", "/", nil)

@@ -108,6 +108,7 @@ func (h *Handler) resolved(repl *caddy.Replacer) (Handler, error) {
 		cb.Upstream = r.value("better_auth upstream", b.Upstream, false)
 		cb.CookiePrefix = r.value("better_auth cookie_prefix", b.CookiePrefix, false)
 		cb.SecureCookies = r.value("better_auth secure_cookies", b.SecureCookies, false)
+		cb.Bearer = r.value("better_auth bearer", b.Bearer, false)
 		cb.GetSessionPath = r.value("better_auth get_session_path", b.GetSessionPath, false)
 		cb.JWKSPath = r.value("better_auth jwks_path", b.JWKSPath, false)
 		c.BetterAuth = &cb
@@ -230,6 +231,9 @@ func (c Handler) validateBetterAuth() error {
 		return errors.New("mautic: better_auth has no way to look sessions up: set upstream (the application's URL, for get-session) or configure database")
 	}
 	if _, err := parseSecureMode(b.SecureCookies); err != nil {
+		return fmt.Errorf("mautic: better_auth %v", err)
+	}
+	if _, err := parseBearerMode(b.Bearer); err != nil {
 		return fmt.Errorf("mautic: better_auth %v", err)
 	}
 	for _, p := range []struct{ name, v string }{{"get_session_path", b.GetSessionPath}, {"jwks_path", b.JWKSPath}} {

@@ -180,8 +180,12 @@ func (st *state) openResolver() error {
 	if err != nil {
 		return err
 	}
+	bearer, err := parseBearerMode(b.Bearer)
+	if err != nil {
+		return err
+	}
 	cfg := betterauth.Config{
-		Secrets: b.Secrets, CookiePrefix: b.CookiePrefix, SecureCookies: mode, CacheTTL: time.Duration(b.CacheTTL),
+		Secrets: b.Secrets, CookiePrefix: b.CookiePrefix, SecureCookies: mode, Bearer: bearer, CacheTTL: time.Duration(b.CacheTTL),
 		OnReject: func(reason betterauth.Reason, _ error) {
 			st.metrics.identityRejected.WithLabelValues(string(reason)).Inc()
 			switch reason {
@@ -243,7 +247,7 @@ func (st *state) openEngine() error {
 	eng, err := provision.New(provision.Config{
 		Client: st.client, Store: lazyStore{st}, Logger: st.log.Named("provision"),
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
-		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, Rescan: time.Duration(p.Rescan),
+		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, LocaleDefault: p.LocaleDefault, Rescan: time.Duration(p.Rescan),
 		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.metrics.hooks(),
 		Changes: lazyChanges{st}, OnUsersChanged: st.forgetUsers,
 	})

@@ -73,6 +73,18 @@ func parseSecureMode(s string) (betterauth.SecureMode, error) {
 	return 0, fmt.Errorf("secure_cookies %q: expected auto, always or never", s)
 }
 
+// parseBearerMode reads the bearer setting; empty is off.
+func parseBearerMode(s string) (betterauth.BearerMode, error) {
+	if s == "" {
+		return betterauth.BearerOff, nil
+	}
+	m, err := betterauth.ParseBearerMode(s)
+	if err != nil {
+		return 0, fmt.Errorf("bearer %q: expected off, session or jwt", s)
+	}
+	return m, nil
+}
+
 // columnFields are the names of userdb.Columns' fields, as the Caddyfile's
 // column sub-directive and the JSON config spell them.
 var columnFields = []string{

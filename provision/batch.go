@@ -122,8 +122,13 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 			r.e.gone(m)
 			continue
 		}
+		if r.e.consent.withheld(m.userID) {
+			r.e.queue.settle(m.t, 0)
+			r.e.outcome(OutcomeNoConsent)
+			continue
+		}
 		m.row = row
-		m.prof = newProfile(row, m.hint, r.e.locales, !m.dropOptional, now)
+		m.prof = newProfile(row, m.hint, r.e.locales, r.e.localeDefault, !m.dropOptional, now)
 		switch {
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}

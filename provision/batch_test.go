@@ -134,6 +134,9 @@ func TestScenarioEachDialect(t *testing.T) {
 		v := newEnvOn(t, f)
 		u := v.addUser("dialect@example.org", "Dia Lect")
 		pending := v.addUser("pending@example.org", "Pen Ding")
+		if err := v.db.SetConsent(context.Background(), pending.ID, true, time.Now()); err != nil { // their last request allowed tracking
+			t.Fatal(err)
+		}
 		e := v.engine(v.config())
 		id := v.provisioned(e, visit(u))
 		if c := v.contactOf(u.Email); c.ID != id || v.mauticID(u) != id {

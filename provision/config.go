@@ -39,6 +39,7 @@ type Store interface {
 	ReplaceMauticID(ctx context.Context, from, to int) (int64, error)
 	ClearMauticID(ctx context.Context, contactID int) (int64, error)
 	LockUsers(ctx context.Context, userIDs []string) (held []string, release func(), err error)
+	SetConsent(ctx context.Context, userID string, allowed bool, at time.Time) error
 }
 
 var _ Store = (*userdb.DB)(nil)
@@ -78,6 +79,13 @@ type Config struct {
 	// preferred_locale (nil: DefaultLocales). It replaces the default map;
 	// a value outside it is never sent.
 	Locales map[string]string
+	// LocaleDefault is the default the application's schema gives the
+	// user's locale field (Better Auth's additionalFields.locale
+	// defaultValue, e.g. "en"). A row holding exactly it counts as not
+	// chosen: the PARAGLIDE_LOCALE cookie, then Accept-Language, decide,
+	// and the default only fills an empty preferred_locale, never
+	// overwriting one a marketer set. Empty: every value counts as chosen.
+	LocaleDefault string
 
 	// Rescan is how often users still waiting for a contact are read back
 	// from the database (also once at Start; default 1 min).

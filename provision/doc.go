@@ -44,11 +44,30 @@
 // so a contact identified in Mautic itself between the lookup and the patch
 // (a form submitted in that instant) is the one case this cannot rule out.
 //
-// Locale: the user's locale field, else the PARAGLIDE_LOCALE cookie, else
-// the best Accept-Language match, mapped through Config.Locales to Mautic's
-// preferred_locale format (de → de_DE). A value the map does not know is
-// never sent, and a value Mautic refuses (400) is dropped and the user
-// tried once more without preferred_locale and timezone.
+// Locale: the user's locale field, unless it holds Config.LocaleDefault
+// (the schema's default, which nobody chose), else the PARAGLIDE_LOCALE
+// cookie, else the best Accept-Language match, else the schema's default,
+// mapped through Config.Locales to Mautic's preferred_locale format (de →
+// de_DE). Only the first two are choices that overwrite a preferred_locale
+// set in Mautic, the cookie only when it differs from the browser's
+// language and the default (Paraglide writes it by itself on a first
+// visit); the others only fill an empty one. A value the map does
+// not know is never sent, and a value Mautic refuses (400) is dropped and
+// the user tried once more without preferred_locale and timezone.
+//
+// # Consent
+//
+// Consent.Allows is the one rule, shared with the tracking loader, that
+// decides whether a request may be tracked (no Do-Not-Track or Global
+// Privacy Control signal, the consent cookie when one is required). A
+// Visit with ConsentWithheld sends nothing to Mautic: no contact is made or
+// linked, no field updated, no contact id returned (so no mtc_id cookie).
+// Each user's last decision is kept in memory and written, when it
+// changes, to the caddy_mautic_consent table (Store.SetConsent); the rescan
+// of every instance provisions only users whose last recorded request
+// allowed tracking, and a batch drops users who withheld consent since
+// they were queued. A contact made before consent was withdrawn stays in
+// Mautic: erasing it is the marketer's decision.
 //
 // # Concurrency and budget
 //
@@ -79,8 +98,9 @@
 // # Restarts
 //
 // The queue keeps no table of its own: the database is its durable state.
-// A user is pending when their row has mauticId NULL and a session active
-// within Config.ActiveWindow (userdb.PendingUsers). Start reads them back,
+// A user is pending when their row has mauticId NULL, a session active
+// within Config.ActiveWindow and a last recorded consent decision that
+// allowed tracking (userdb.PendingUsers). Start reads them back,
 // and so does a rescan every Config.Rescan. A contact made in Mautic whose
 // id was not stored (a crash in between) is found again by its email, so a
 // restart makes no duplicate.

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -21,11 +22,14 @@ type Engine struct {
 	store   Store
 	log     *zap.Logger
 	locales locales
-	queue   *queue
-	cache   *contactCache
-	pause   *pause
-	stats   *counters
-	feed    feedState
+	// localeDefault is Config.LocaleDefault, normalised; "" for none.
+	localeDefault string
+	queue         *queue
+	cache         *contactCache
+	consent       *consentLog
+	pause         *pause
+	stats         *counters
+	feed          feedState
 
 	mu      sync.Mutex
 	started bool
@@ -45,21 +49,28 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	def := normalizeTag(cfg.LocaleDefault)
+	if cfg.LocaleDefault != "" && def == "" {
+		return nil, fmt.Errorf("provision: LocaleDefault %q is not a language tag such as \"en\"", cfg.LocaleDefault)
+	}
 	return &Engine{
-		cfg:     cfg,
-		client:  cfg.Client,
-		store:   cfg.Store,
-		log:     cfg.Logger,
-		locales: l,
-		queue:   newQueue(cfg.MaxQueued, cfg.RetryMin),
-		cache:   newContactCache(cfg.CacheTTL),
-		pause:   &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
-		stats:   newCounters(),
+		cfg:           cfg,
+		client:        cfg.Client,
+		store:         cfg.Store,
+		log:           cfg.Logger,
+		locales:       l,
+		localeDefault: def,
+		queue:         newQueue(cfg.MaxQueued, cfg.RetryMin),
+		cache:         newContactCache(cfg.CacheTTL),
+		consent:       newConsentLog(cfg.MaxQueued),
+		pause:         &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
+		stats:         newCounters(),
 	}, nil
 }
 
-// Start runs the workers and the rescan, which first reads back the users
-// still waiting for a contact (after a restart, say). They run until Close
+// Start runs the workers, the rescan, which first reads back the users
+// still waiting for a contact (after a restart, say), and the writer of
+// consent decisions. They run until Close
 // or until ctx is done. Users queued before Start wait for it.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
@@ -76,8 +87,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.wg.Add(1)
 		go e.work(ctx)
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.maintain(ctx)
+	go e.writeConsent(ctx)
 	if e.cfg.Changes != nil {
 		e.wg.Add(1)
 		go e.followChanges(ctx)

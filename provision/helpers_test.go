@@ -288,6 +288,7 @@ func (emptyStore) Users(context.Context, []string) (map[string]userdb.User, erro
 }
 func (emptyStore) UsersByEmail(context.Context, []string) ([]userdb.User, error) { return nil, nil }
 func (emptyStore) UsersByMauticID(context.Context, int) ([]userdb.User, error)   { return nil, nil }
+func (emptyStore) SetConsent(context.Context, string, bool, time.Time) error     { return nil }
 func (emptyStore) PendingUsers(context.Context, time.Time, int) ([]userdb.User, error) {
 	return nil, nil
 }

@@ -25,6 +25,7 @@ const (
 	OutcomeFailed      Outcome = "failed"      // Mautic refused this user: backs off, tried again later
 	OutcomeGone        Outcome = "gone"        // the user row no longer exists: nothing to do
 	OutcomeOverflow    Outcome = "overflow"    // the queue was full: a later visit or rescan brings the user back
+	OutcomeNoConsent   Outcome = "no_consent"  // the user's last request refused tracking: nothing sent, taken off the queue
 )
 
 // WebhookEffect is what one webhook event did to the users. Its values are

@@ -200,18 +200,49 @@ func parseQValue(s string) (int, bool) {
 	return q, q <= 1000
 }
 
+// chosenLocale returns the user's locale field when the user chose it, and
+// "" when it holds exactly def, the schema's default (a normalised tag; ""
+// when none is declared): Better Auth stores the default for every user
+// who never chose, so it says nothing about the user.
+func chosenLocale(userLocale, def string) string {
+	if def != "" && normalizeTag(userLocale) == def {
+		return ""
+	}
+	return userLocale
+}
+
 // forVisit resolves the locale to send for a user: the user's own locale
-// field, else the PARAGLIDE_LOCALE cookie, else the best Accept-Language
-// match; a source whose value the map does not know is skipped. explicit
-// reports that the value came from a choice the user made (the first two),
-// which may overwrite what Mautic holds; a browser's Accept-Language only
-// fills an empty preferred_locale.
-func (l locales) forVisit(userLocale, paraglide, acceptLanguage string) (loc string, explicit bool) {
-	if loc = l.match(userLocale); loc != "" {
+// field unless it holds def, the schema's default (a normalised tag, ""
+// when none is declared), else the PARAGLIDE_LOCALE cookie, else the best
+// Accept-Language match, else the default; a source whose value the map
+// does not know is skipped. explicit reports that the value came from a
+// choice the user made, which may overwrite what Mautic holds: the field,
+// or a cookie that differs from what Paraglide would have written by
+// itself (paraglideChosen). The others only fill an empty preferred_locale.
+func (l locales) forVisit(userLocale, paraglide, acceptLanguage, def string) (loc string, explicit bool) {
+	if loc = l.match(chosenLocale(userLocale, def)); loc != "" {
 		return loc, true
 	}
+	browser := l.fromAcceptLanguage(acceptLanguage)
 	if loc = l.match(paraglide); loc != "" {
-		return loc, true
+		return loc, l.paraglideChosen(loc, browser, def)
 	}
-	return l.fromAcceptLanguage(acceptLanguage), false
+	if browser != "" {
+		return browser, false
+	}
+	return l.match(userLocale), false
+}
+
+// paraglideChosen reports whether a PARAGLIDE_LOCALE cookie holding the
+// Mautic locale loc is the user's choice. Paraglide writes the cookie on
+// the first page view with the locale it resolved by itself (the
+// browser's language, else its base locale), so when the app declares a
+// schema default (def) a cookie repeating the browser's language or the
+// default is taken as no choice. Without a declared default every cookie
+// counts, as before.
+func (l locales) paraglideChosen(loc, browser, def string) bool {
+	if def == "" {
+		return true
+	}
+	return loc != browser && loc != l.match(def)
 }

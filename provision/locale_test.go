@@ -124,10 +124,21 @@ func TestForVisitOrder(t *testing.T) {
 		{"unknown user field skipped", "klingon", "de", "", "de_DE", true},
 		{"unknown everywhere", "xx", "yy", "zz", "", false},
 		{"nothing", "", "", "", "", false},
+		// With the schema default "en" declared:
+		{"default: the field is no choice", "en", "", "", "en_US", false},
+		{"default: accept-language before it", "en", "", "de", "de_DE", false},
+		{"default: a switch is a choice", "en", "fr", "de", "fr_FR", true},
+		{"default: a cookie repeating the browser is none", "en", "de", "de-DE", "de_DE", false},
+		{"default: a cookie repeating the default is none", "en", "en", "", "en_US", false},
+		{"default: another field is a choice", "de", "", "", "de_DE", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, explicit := l.forVisit(tt.user, tt.paraglide, tt.acc)
+			def := ""
+			if strings.HasPrefix(tt.name, "default:") {
+				def = "en"
+			}
+			got, explicit := l.forVisit(tt.user, tt.paraglide, tt.acc, def)
 			if got != tt.want || explicit != tt.explicit {
 				t.Errorf("forVisit = %q, %v; want %q, %v", got, explicit, tt.want, tt.explicit)
 			}

@@ -46,13 +46,17 @@ type profile struct {
 }
 
 // newProfile builds a user's profile from their row and what visits told.
-// The row's locale field comes first, as it is the user's own choice.
-func newProfile(row userdb.User, h hint, l locales, optional bool, now time.Time) profile {
+// The row's locale field comes first when it is the user's own choice;
+// when it holds def, the schema's default (see chosenLocale), it only
+// fills in for a visit that told no locale, and is no choice.
+func newProfile(row userdb.User, h hint, l locales, def string, optional bool, now time.Time) profile {
 	p := profile{email: strings.TrimSpace(row.Email), lastActive: now, optional: optional}
 	p.first, p.last = splitName(row.Name)
 	p.locale, p.explicit = h.locale, h.explicit
-	if loc := l.match(row.Locale); loc != "" {
+	if loc := l.match(chosenLocale(row.Locale, def)); loc != "" {
 		p.locale, p.explicit = loc, true
+	} else if p.locale == "" {
+		p.locale = l.match(row.Locale)
 	}
 	if timezonePattern.MatchString(h.timezone) {
 		p.timezone = h.timezone
@@ -119,12 +123,17 @@ func (p profile) changesFor(c *mautic.Contact) mautic.Fields {
 }
 
 // refreshFields are what a linked user's visit updates: the locale they
-// chose, and the timezone when known. nil when there is nothing to send.
+// chose (never one they did not), and the timezone when known. nil when
+// there is nothing to send.
 func (p profile) refreshFields() mautic.Fields {
 	if !p.optional {
 		return nil
 	}
-	f := dropEmpty(mautic.Fields{fieldLocale: p.locale, fieldTimezone: p.timezone})
+	locale := p.locale
+	if !p.explicit {
+		locale = ""
+	}
+	f := dropEmpty(mautic.Fields{fieldLocale: locale, fieldTimezone: p.timezone})
 	if len(f) == 0 {
 		return nil
 	}

@@ -41,7 +41,7 @@ func TestNewProfile(t *testing.T) {
 		{"junk timezone dropped", userdb.User{Email: "a@x.org"}, hint{timezone: "Europe/Berlin; DROP"}, "", false, ""},
 	}
 	for _, tt := range tests {
-		p := newProfile(tt.row, tt.h, l, true, now)
+		p := newProfile(tt.row, tt.h, l, "", true, now)
 		if p.locale != tt.locale || p.explicit != tt.explicit || p.timezone != tt.timezone || !p.lastActive.Equal(now) {
 			t.Errorf("%s: %+v", tt.name, p)
 		}

@@ -22,9 +22,15 @@ type Visit struct {
 	AcceptLanguage string
 	// Timezone is the browser's IANA zone, when known; optional.
 	Timezone string
+	// ConsentWithheld says the request refused tracking (Consent.Allows
+	// was false). Nothing is sent to Mautic for it, no contact is
+	// returned, and the decision is stored, so that the rescan passes
+	// the user over until a request allows tracking again.
+	ConsentWithheld bool
 }
 
-// ContactFor returns the Mautic contact id of the visit's user. A user
+// ContactFor returns the Mautic contact id of the visit's user, unless the
+// visit withheld consent: then it sends nothing and returns none. A user
 // linked before is answered from the cache, with no database or Mautic
 // call; so is one whose credentials carry a mauticId. Otherwise the user
 // is queued for provisioning (once, however many requests ask) and
@@ -40,11 +46,15 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	if uid == "" {
 		return 0, false
 	}
+	e.consent.note(uid, !v.ConsentWithheld, e.cfg.Now)
+	if v.ConsentWithheld {
+		return 0, false
+	}
 	if l, ok := e.cache.get(uid); ok {
 		e.refreshIfChosen(v, l)
 		return l.contactID, true
 	}
-	locale, explicit := e.locales.forVisit(v.User.Locale, v.ParaglideLocale, v.AcceptLanguage)
+	locale, explicit := e.visitLocale(v)
 	// A claim from a cookie cache or JWT may be minutes old, but a
 	// non-zero one was true then. A zero one proves nothing: the queue
 	// reads the row again before it calls Mautic.
@@ -60,15 +70,17 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	return e.await(ctx, t)
 }
 
+// visitLocale resolves the locale a visit tells (locales.forVisit).
+func (e *Engine) visitLocale(v Visit) (locale string, explicit bool) {
+	return e.locales.forVisit(v.User.Locale, v.ParaglideLocale, v.AcceptLanguage, e.localeDefault)
+}
+
 // refreshIfChosen queues a locale update when the user chose a locale
 // other than the one last sent. A browser's Accept-Language never does:
-// it differs between a user's devices.
+// it differs between a user's devices; nor does the schema's default.
 func (e *Engine) refreshIfChosen(v Visit, l linked) {
-	loc := e.locales.match(v.User.Locale)
-	if loc == "" {
-		loc = e.locales.match(v.ParaglideLocale)
-	}
-	if loc == "" || loc == l.locale {
+	loc, chosen := e.visitLocale(v)
+	if !chosen || loc == l.locale {
 		return
 	}
 	if e.queue.push(v.User.UserID, kindRefresh, e.hintOf(v, loc, true), true, time.Now()) == nil {

@@ -19,6 +19,7 @@ func newBenchEnv(b *testing.B, name string, bearer bool, withDB bool) *benchEnv 
 	if s.jwks != nil {
 		up := newUpstreamB(b, s.jwks)
 		cfg.JWKSURL = up
+		cfg.Bearer = BearerJWT
 	}
 	if withDB {
 		cfg.LookupSession = newFakeDB(s).lookup

@@ -14,9 +14,10 @@ import (
 type SecureMode int
 
 const (
-	// SecureAuto reads "__Secure-<prefix>.<name>" when the request has it,
-	// else "<prefix>.<name>". It suits a proxy that serves both http and
-	// https, or does not know how the app was configured.
+	// SecureAuto reads "__Secure-<prefix>.<name>" or "<prefix>.<name>",
+	// whichever the request has; a request with both, for two different
+	// sessions, is anonymous. It suits a proxy that does not know how the
+	// app was configured, at that cost.
 	SecureAuto SecureMode = iota
 	// SecureAlways reads only the "__Secure-" names, as Better Auth itself
 	// does when its baseURL is https or useSecureCookies is set.
@@ -72,7 +73,15 @@ type Config struct {
 	// "better-auth").
 	CookiePrefix string
 	// SecureCookies says whether to read the "__Secure-" cookie names.
+	// Set it to match the app (SecureAlways when its baseURL is https or
+	// useSecureCookies is set, else SecureNever): with SecureAuto, a
+	// request carrying both names for two different sessions is served as
+	// anonymous (RejectCookiesAmbiguous), as the module cannot know which
+	// one the app reads.
 	SecureCookies SecureMode
+	// Bearer says which Authorization: Bearer credentials count (default
+	// BearerOff, as in an app without Better Auth's bearer() plugin).
+	Bearer BearerMode
 	// CookieCacheVersion is session.cookieCache.version (default "1"): a
 	// cache of another version is ignored, as on the server.
 	CookieCacheVersion string
@@ -135,6 +144,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SecureCookies < SecureAuto || c.SecureCookies > SecureNever {
 		return c, fmt.Errorf("betterauth: SecureCookies %d is unknown: use SecureAuto, SecureAlways or SecureNever", int(c.SecureCookies))
+	}
+	if c.Bearer < BearerOff || c.Bearer > BearerJWT {
+		return c, fmt.Errorf("betterauth: Bearer %d is unknown: use BearerOff, BearerSession or BearerJWT", int(c.Bearer))
 	}
 	if c.CookieCacheVersion == "" {
 		c.CookieCacheVersion = DefaultCookieCacheVersion

@@ -30,6 +30,7 @@ type authCookies struct {
 	chunkErr  error  // set when chunks were present but could not be joined
 	secure    bool   // read from the "__Secure-" names
 	tokenName string // the name the token was read under
+	ambiguous bool   // both families hold a token, of different sessions
 }
 
 // familyCookies collects one family's cookies during the scan.
@@ -54,8 +55,10 @@ var (
 
 // readAuthCookies finds the session cookies in the Cookie headers. It
 // parses only the pairs it needs and does not allocate unless chunks must
-// be joined. With SecureAuto the "__Secure-" family wins when its token is
-// present: only a secure origin can set those names.
+// be joined. With SecureAuto (two families) the one family holding a token
+// is read; when both hold one and the tokens differ, the result is
+// ambiguous: Better Auth reads exactly one name, decided by its
+// configuration, and a wrong guess would take another user's session.
 func readAuthCookies(h http.Header, fams []cookieNames) authCookies {
 	var found [2]familyCookies
 	n := min(len(fams), len(found))
@@ -64,6 +67,9 @@ func readAuthCookies(h http.Header, fams []cookieNames) authCookies {
 	}
 	for _, line := range h["Cookie"] {
 		scanCookieLine(line, found[:n])
+	}
+	if n == 2 && found[0].token != "" && found[1].token != "" && found[0].token != found[1].token {
+		return authCookies{ambiguous: true}
 	}
 	for i := 0; i < n; i++ {
 		f := &found[i]

@@ -2,6 +2,15 @@
 // cookies and headers that a Better Auth 1.7 application issues, without
 // asking the application on the hot path whenever it can.
 //
+// The user it finds is the one the application itself shows on that
+// request: it reads the one session cookie name the app reads
+// (Config.SecureCookies; with SecureAuto a request carrying the
+// "__Secure-" and the plain name for two different sessions is
+// anonymous), and the Authorization header only as the app does
+// (Config.Bearer: ignored by default, as without the bearer() plugin; the
+// plugin's session token in place of the cookie; or a JWT of the jwt()
+// plugin, only without a session cookie).
+//
 // A [Resolver] tries the cheapest trustworthy source first:
 //
 //  1. the cookie cache (session_data) in any of Better Auth's strategies:
@@ -11,7 +20,8 @@
 //     As on the server, the cache counts only next to a validly signed
 //     session_token naming the same session, and only while neither the
 //     cache nor the session has expired;
-//  2. a Bearer JWT issued by the JWT plugin, verified with the JWKS;
+//  2. a Bearer JWT issued by the JWT plugin, verified with the JWKS (with
+//     BearerJWT, and no session cookie);
 //  3. the session_token cookie alone: its HMAC is checked offline, then the
 //     session is looked up in the app database or through the upstream's
 //     /api/auth/get-session, and the answer is cached per token.

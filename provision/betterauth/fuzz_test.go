@@ -137,3 +137,29 @@ func sampleList(all map[string]*sample) []*sample {
 	}
 	return out
 }
+
+// FuzzBearerSessionCookie: whatever the Authorization header holds, a
+// value the bearer() emulation accepts is a session_token that verifies
+// with the secret, and its token is the header's (or the header itself,
+// when unsigned).
+func FuzzBearerSessionCookie(f *testing.F) {
+	s := loadSamples(f)["db-only"]
+	f.Add(s.token)
+	f.Add(s.session.Token)
+	f.Add("a.b")
+	f.Add("tok.%2B%2F%3D")
+	key := []byte(s.secret)
+	f.Fuzz(func(t *testing.T, bearer string) {
+		v, ok := bearerSessionCookie(bearer, key)
+		if !ok {
+			return
+		}
+		token, err := verifySignedToken(v, key)
+		if err != nil {
+			t.Fatalf("accepted %q as %q, which does not verify: %v", bearer, v, err)
+		}
+		if !strings.Contains(bearer, ".") && token != bearer {
+			t.Fatalf("unsigned %q signed as token %q", bearer, token)
+		}
+	})
+}

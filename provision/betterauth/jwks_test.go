@@ -27,7 +27,7 @@ func TestJWKSRefetchOnUnknownKidAtMostOncePerInterval(t *testing.T) {
 	a, b := newEdKey("key-a"), newEdKey("key-b")
 	up := newUpstream(t, jwksOf(a.jwk()))
 	clk := newClock(time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC))
-	r := newResolver(t, Config{JWKSURL: up.jwksURL(), JWKSMinRefresh: time.Minute, Now: clk.now}, time.Time{})
+	r := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: up.jwksURL(), JWKSMinRefresh: time.Minute, Now: clk.now}, time.Time{})
 	bearer := func(k edKey) *http.Request {
 		return request(signJWT(t, jwt.SigningMethodEdDSA, k.priv, map[string]any{"kid": k.kid},
 			jwt.MapClaims{"id": "u-" + k.kid, "exp": clk.now().Add(time.Hour).Unix()}))
@@ -77,7 +77,7 @@ func TestJWKSOutage(t *testing.T) {
 	up.jwksStatus.Store(http.StatusServiceUnavailable)
 	clk := newClock(time.Date(2026, 11, 25, 22, 0, 0, 0, time.UTC))
 	rj := &rejections{}
-	r := newResolver(t, Config{JWKSURL: up.jwksURL(), JWKSMinRefresh: time.Hour, Now: clk.now, OnReject: rj.hook}, time.Time{})
+	r := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: up.jwksURL(), JWKSMinRefresh: time.Hour, Now: clk.now, OnReject: rj.hook}, time.Time{})
 	tok := signJWT(t, jwt.SigningMethodEdDSA, k.priv, map[string]any{"kid": "k"}, jwt.MapClaims{"id": "u", "exp": clk.now().Add(2 * time.Hour).Unix()})
 	for range 3 {
 		if _, ok := r.Resolve(context.Background(), request(tok)); ok {
@@ -144,7 +144,7 @@ func TestJWKSWaitHonoursContext(t *testing.T) {
 	block := make(chan struct{})
 	k := newEdKey("k")
 	srv := newSlowServer(t, block, jwksOf(k.jwk()))
-	r := newResolver(t, Config{JWKSURL: srv.URL + "/jwks", LookupTimeout: 5 * time.Second}, time.Now())
+	r := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: srv.URL + "/jwks", LookupTimeout: 5 * time.Second}, time.Now())
 	tok := signJWT(t, jwt.SigningMethodEdDSA, k.priv, map[string]any{"kid": "k"}, jwt.MapClaims{"id": "u", "exp": time.Now().Add(time.Hour).Unix()})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()

@@ -64,7 +64,7 @@ func TestSessionCacheJWT(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rj := &rejections{}
-			r := newResolver(t, Config{Secrets: []string{secret}, JWKSURL: env.up.jwksURL(), JWTIssuer: tt.issuer, OnReject: rj.hook}, env.now)
+			r := newResolver(t, Config{Bearer: BearerJWT, Secrets: []string{secret}, JWKSURL: env.up.jwksURL(), JWTIssuer: tt.issuer, OnReject: rj.hook}, env.now)
 			id, ok := r.Resolve(context.Background(), request("", tokenCookie, "better-auth.session_data="+tt.data))
 			if ok != (tt.reason == "") {
 				t.Fatalf("ok=%v, reasons %v, want reason %q", ok, rj.list(), tt.reason)
@@ -85,7 +85,7 @@ func TestSessionCacheJWTWithoutSecret(t *testing.T) {
 	all := loadSamples(t)
 	s := all["jwt-jwks"]
 	up := newUpstream(t, s.jwks)
-	r := newResolver(t, Config{JWKSURL: up.jwksURL()}, s.now)
+	r := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: up.jwksURL()}, s.now)
 	id, ok := r.Resolve(context.Background(), request("", s.tokenCookie(), s.dataCookie()))
 	if !ok || id.Source != SourceSessionCacheJWT || id.UserID != s.user.ID {
 		t.Fatalf("got %+v ok=%v", id, ok)
@@ -95,7 +95,7 @@ func TestSessionCacheJWTWithoutSecret(t *testing.T) {
 		t.Error("a token of another session was accepted next to the session-cache JWT")
 	}
 	rj := &rejections{}
-	r2 := newResolver(t, Config{JWKSURL: up.jwksURL(), OnReject: rj.hook}, other.now)
+	r2 := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: up.jwksURL(), OnReject: rj.hook}, other.now)
 	if _, ok := r2.Resolve(context.Background(), request("", other.tokenCookie(), other.dataCookie())); ok || !slices.Equal(rj.list(), []Reason{RejectNoSecret}) {
 		t.Errorf("compact cache without a secret: ok=%v reasons %v, want no_secret", ok, rj.list())
 	}
@@ -136,7 +136,7 @@ func TestBearerJWTAlgorithms(t *testing.T) {
 		{"session-cache audience", signJWT(t, jwt.SigningMethodEdDSA, env.key.priv, map[string]any{"kid": "ed-1"}, claims(func(c jwt.MapClaims) { c["aud"] = sessionCacheAudience })), ""},
 		{"not a JWT", "abc", ""},
 	}
-	r := newResolver(t, Config{JWKSURL: env.up.jwksURL()}, env.now)
+	r := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: env.up.jwksURL()}, env.now)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id, ok := r.Resolve(context.Background(), request(tt.token))

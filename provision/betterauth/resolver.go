@@ -110,19 +110,30 @@ func newSessionLookup(cfg Config, client *http.Client, flights *flightTracker, s
 	return l, nil
 }
 
-// Resolve returns the signed-in user of req, trying the cookie cache, a
-// Bearer JWT, then the session token. A request without valid
-// credentials is anonymous (false); why is told to Config.OnReject. ctx
-// bounds the wait for a lookup or a JWKS fetch.
+// Resolve returns the signed-in user of req: the user the app itself sees
+// on that request. It reads the session cookie the app reads (see
+// Config.SecureCookies), or the Bearer credential the app reads in its
+// place (Config.Bearer), then tries its cookie cache, a Bearer JWT (only
+// without a session cookie), then the session token. A request without
+// valid credentials is anonymous (false); why is told to
+// Config.OnReject. ctx bounds the wait for a lookup or a JWKS fetch.
 func (r *Resolver) Resolve(ctx context.Context, req *http.Request) (Identity, bool) {
 	now := r.cfg.Now()
 	c := readAuthCookies(req.Header, r.families)
+	if c.ambiguous {
+		r.reject(RejectCookiesAmbiguous, errCookiesAmbiguous)
+		r.stats.anonymous.Add(1)
+		return Identity{}, false
+	}
+	if r.cfg.Bearer == BearerSession {
+		c = r.withBearerSession(req.Header, c)
+	}
 	if c.token != "" && (c.data != "" || c.chunkErr != nil) {
 		if id, ok := r.fromCookieCache(ctx, c, now); ok {
 			return r.found(id)
 		}
 	}
-	if b := bearerToken(req.Header); b != "" {
+	if b := bearerToken(req.Header); b != "" && r.cfg.Bearer == BearerJWT && c.token == "" {
 		if id, ok := r.fromBearer(ctx, b, now); ok {
 			return r.found(id)
 		}
@@ -134,6 +145,23 @@ func (r *Resolver) Resolve(ctx context.Context, req *http.Request) (Identity, bo
 	}
 	r.stats.anonymous.Add(1)
 	return Identity{}, false
+}
+
+var errCookiesAmbiguous = errors.New("betterauth: the __Secure- and the plain session cookie name two sessions; set secure_cookies to match the app")
+
+// withBearerSession applies the bearer() plugin: a Bearer session token it
+// would accept replaces the session cookie, and with it the cookie cache,
+// which belongs to the replaced token unless the two are the same.
+func (r *Resolver) withBearerSession(h http.Header, c authCookies) authCookies {
+	v, ok := bearerSessionCookie(bearerToken(h), r.hmacKey)
+	if !ok || v == c.token {
+		return c
+	}
+	name := c.tokenName
+	if name == "" {
+		name = r.families[len(r.families)-1].token
+	}
+	return authCookies{token: v, tokenName: name, secure: strings.HasPrefix(name, "__Secure-")}
 }
 
 func (r *Resolver) found(id Identity) (Identity, bool) {

@@ -11,7 +11,7 @@ func TestResolveSourceOrder(t *testing.T) {
 	cache, bearerSample := all["compact"], all["db-only"]
 	up := newUpstream(t, bearerSample.jwks)
 	db := newFakeDB(cache, bearerSample)
-	r := newResolver(t, Config{Secrets: []string{cache.secret}, JWKSURL: up.jwksURL(), LookupSession: db.lookup}, cache.now)
+	r := newResolver(t, Config{Secrets: []string{cache.secret}, JWKSURL: up.jwksURL(), LookupSession: db.lookup, Bearer: BearerJWT}, cache.now)
 	tests := []struct {
 		name string
 		req  func() (string, []string)
@@ -21,12 +21,18 @@ func TestResolveSourceOrder(t *testing.T) {
 		{"cookie cache before bearer and lookup", func() (string, []string) {
 			return bearerSample.tokenJWT, []string{cache.tokenCookie(), cache.dataCookie()}
 		}, SourceCookieCacheCompact, cache.user.ID},
-		{"bearer when the cache is spoiled", func() (string, []string) {
+		{"lookup, not the bearer, when the cache is spoiled", func() (string, []string) {
 			return bearerSample.tokenJWT, []string{cache.tokenCookie(), cache.dataName + "=" + flipPayload(cache.data)}
+		}, SourceDatabase, cache.user.ID},
+		{"bearer without a session cookie", func() (string, []string) {
+			return bearerSample.tokenJWT, []string{"mtc_id=12"}
 		}, SourceBearerJWT, bearerSample.user.ID},
 		{"lookup when the bearer is spoiled", func() (string, []string) {
 			return flipSignature(bearerSample.tokenJWT), []string{cache.tokenCookie()}
 		}, SourceDatabase, cache.user.ID},
+		{"nothing when the bearer alone is spoiled", func() (string, []string) {
+			return flipSignature(bearerSample.tokenJWT), nil
+		}, SourceNone, ""},
 		{"nothing", func() (string, []string) { return "", nil }, SourceNone, ""},
 		{"unrelated cookies", func() (string, []string) { return "", []string{"mtc_id=12", "PARAGLIDE_LOCALE=de"} }, SourceNone, ""},
 	}

@@ -32,11 +32,13 @@ func TestSampleFoldersAllCovered(t *testing.T) {
 	}
 }
 
-// offlineConfig verifies with the secret and the sample's JWKS only.
+// offlineConfig verifies with the secret and the sample's JWKS only
+// (Bearer JWTs included).
 func offlineConfig(t *testing.T, s *sample) Config {
 	cfg := Config{Secrets: []string{s.secret}}
 	if s.jwks != nil {
 		cfg.JWKSURL = newUpstream(t, s.jwks).jwksURL()
+		cfg.Bearer = BearerJWT
 	}
 	return cfg
 }
@@ -174,7 +176,7 @@ func TestSamplesBearerJWT(t *testing.T) {
 					{"wrong audience", "", "http://other.test", false},
 				}
 				for _, tt := range tests {
-					r := newResolver(t, Config{JWKSURL: up.jwksURL(), JWTIssuer: tt.iss, JWTAudience: tt.aud}, s.now)
+					r := newResolver(t, Config{Bearer: BearerJWT, JWKSURL: up.jwksURL(), JWTIssuer: tt.iss, JWTAudience: tt.aud}, s.now)
 					id, ok := r.Resolve(context.Background(), request(jwt))
 					if ok != tt.ok {
 						t.Fatalf("%s: ok=%v, want %v", tt.name, ok, tt.ok)
@@ -342,15 +344,18 @@ func TestSamplesSecureNames(t *testing.T) {
 	}
 }
 
-// TestSecureFamilyWins: with both families present, Auto reads the
-// __Secure- one, which only a secure origin can set.
-func TestSecureFamilyWins(t *testing.T) {
+// TestTwoFamiliesOfTwoUsers: with both families present for two users,
+// each mode reads what an app so configured reads, and Auto neither: the
+// module cannot know which name the app reads.
+func TestTwoFamiliesOfTwoUsers(t *testing.T) {
 	all := loadSamples(t)
 	sec, plain := all["secure-compact-null-mautic"], all["compact"]
-	r := newResolver(t, Config{Secrets: []string{sec.secret}}, sec.now)
-	id, ok := r.Resolve(context.Background(), request("", plain.tokenCookie(), plain.dataCookie(), sec.tokenCookie(), sec.dataCookie()))
-	if !ok || id.UserID != sec.user.ID {
-		t.Fatalf("got %+v ok=%v, want the __Secure- user %s", id, ok, sec.user.ID)
+	for mode, want := range map[SecureMode]string{SecureAuto: "", SecureAlways: sec.user.ID, SecureNever: plain.user.ID} {
+		r := newResolver(t, Config{Secrets: []string{sec.secret}, SecureCookies: mode}, sec.now)
+		id, ok := r.Resolve(context.Background(), request("", plain.tokenCookie(), plain.dataCookie(), sec.tokenCookie(), sec.dataCookie()))
+		if ok != (want != "") || id.UserID != want {
+			t.Errorf("%v: got %q ok=%v, want %q", mode, id.UserID, ok, want)
+		}
 	}
 }
 

@@ -24,12 +24,16 @@ const (
 	RejectNoSecret        Reason = "no_secret"            // a cookie needs the secret and none is configured
 	RejectSessionUnknown  Reason = "session_unknown"      // lookup: no such unexpired session, or signed out
 	RejectLookupFailed    Reason = "lookup_failed"        // lookup: database or upstream error or timeout
+	// RejectCookiesAmbiguous: with SecureAuto, the "__Secure-" and the
+	// plain session cookie name two different sessions.
+	RejectCookiesAmbiguous Reason = "cookies_ambiguous"
 )
 
 var allReasons = [...]Reason{
 	RejectTokenMalformed, RejectTokenSignature, RejectCacheMalformed, RejectCacheSignature,
 	RejectCacheExpired, RejectCacheVersion, RejectCacheMismatch, RejectJWTInvalid,
 	RejectJWTExpired, RejectJWKSUnavailable, RejectNoSecret, RejectSessionUnknown, RejectLookupFailed,
+	RejectCookiesAmbiguous,
 }
 
 // Stats are counters since New.

@@ -29,6 +29,7 @@ func moduleTables() []moduleTable {
 	return []moduleTable{
 		webhookTable(),
 		changesTable(),
+		consentTable(),
 	}
 }
 

@@ -31,6 +31,9 @@ func exerciseAll(t *testing.T, f *dbtest.Fixture, wantLocale string) {
 	if got, err := db.LookupSession(ctx, "tok"); err != nil || got.User != want {
 		t.Errorf("LookupSession = %+v, %v", got, err)
 	}
+	if err := db.SetConsent(ctx, u.ID, true, now); err != nil {
+		t.Errorf("SetConsent: %v", err)
+	}
 	if got, err := db.PendingUsers(ctx, now.Add(-time.Hour), 5); err != nil || !reflect.DeepEqual(got, []userdb.User{want}) {
 		t.Errorf("PendingUsers = %+v, %v", got, err)
 	}

@@ -7,10 +7,13 @@ import (
 )
 
 // PendingUsers returns up to limit users without a Mautic contact (mauticId
-// NULL) who have an unexpired session updated at or after activeSince, most
+// NULL) who have an unexpired session updated at or after activeSince and
+// whose last recorded consent decision (SetConsent) allowed tracking, most
 // recently active first. After a restart the provisioning queue is rebuilt
-// from it: the database is the queue's durable state, so no table of ours is
-// needed. A zero activeSince means every user with an unexpired session.
+// from it: the database is the queue's durable state. A user with no
+// recorded decision is left out: they are provisioned on their next
+// request that allows it. A zero activeSince means every user with an
+// unexpired session.
 //
 // Better Auth refreshes session.updatedAt at most once per updateAge (a day
 // by default), so activeSince should reach back at least that far.

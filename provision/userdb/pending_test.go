@@ -45,6 +45,11 @@ func TestPendingUsersSurviveRestart(t *testing.T) {
 		since := now.Add(-24 * time.Hour)
 
 		first := open(t, f)
+		for _, u := range []string{"pending-1h", "pending-10m", "pending-2s", "provisioned", "stale-3d", "expired"} {
+			if err := first.SetConsent(ctxT(t), u, true, now); err != nil {
+				t.Fatal(err)
+			}
+		}
 		got, err := first.PendingUsers(ctxT(t), since, 10)
 		if want := []string{"pending-10m", "pending-2s", "pending-1h"}; err != nil || !reflect.DeepEqual(ids(got), want) {
 			t.Fatalf("PendingUsers = %v, %v; want %v", ids(got), err, want)

@@ -79,6 +79,7 @@ func buildQueries(dialect string, cfg Config) queries {
 		pendingUsers: "SELECT " + userCols + sessionJoin +
 			" WHERE " + mid + " IS NULL AND " + sExpires + " > " + d.placeholder(1) +
 			" AND " + sUpdated + " >= " + d.placeholder(2) +
+			" AND " + d.consentAllowed(uid) +
 			" GROUP BY " + strings.Join(groupCols, ", ") +
 			" ORDER BY MAX(" + sUpdated + ") DESC, " + uid +
 			" LIMIT " + d.placeholder(3),
