@@ -89,15 +89,7 @@ func (h *Handler) syncContactCookie(w http.ResponseWriter, r *http.Request, v vi
 // trackingCookies reads the mtc_id and PARAGLIDE_LOCALE cookies in one
 // pass over the Cookie header.
 func trackingCookies(r *http.Request) (mtcID, paraglide string) {
-	for _, c := range r.Cookies() {
-		switch c.Name {
-		case mtcIDCookie:
-			mtcID = c.Value
-		case paraglideCookie:
-			paraglide = c.Value
-		}
-	}
-	return mtcID, paraglide
+	return trackingCookieValues(r.Header["Cookie"])
 }
 
 // cookieValue returns the value of the named cookie, or "".

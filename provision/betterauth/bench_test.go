@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // benchEnv resolves one sample's credentials through a warmed resolver.
@@ -131,17 +132,21 @@ func BenchmarkResolveRejected(b *testing.B) {
 	s := loadSamples(b)["db-only"]
 	r := newResolver(b, Config{Secrets: []string{s.secret}, LookupSession: newFakeDB(s).lookup}, s.now)
 	forged := s.tokenName + "=" + flipIn(s.token, len(s.token)-20, len(s.token)-4)
+	c := loadSamples(b)["compact"]
+	expired := newResolver(b, Config{Secrets: []string{c.secret}}, c.now.Add(301*time.Second))
 	for _, tc := range []struct {
 		name string
+		r    *Resolver
 		req  *http.Request
 	}{
-		{"anonymous", request("", "PARAGLIDE_LOCALE=de", "mtc_id=1234")},
-		{"forged-token", request("", forged)},
+		{"anonymous", r, request("", "PARAGLIDE_LOCALE=de", "mtc_id=1234")},
+		{"forged-token", r, request("", forged)},
+		{"expired-cookie-cache", expired, request("", c.tokenCookie(), c.dataCookie(), "PARAGLIDE_LOCALE=de", "mtc_id=1234")},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, ok := r.Resolve(context.Background(), tc.req); ok {
+				if _, ok := tc.r.Resolve(context.Background(), tc.req); ok {
 					b.Fatal("resolved")
 				}
 			}

@@ -104,7 +104,9 @@ type Config struct {
 	// /api/auth/get-session, used when LookupSession is nil.
 	GetSessionURL string
 	// CacheTTL bounds how long a looked-up session is remembered per token
-	// (default 1 min; never past the session's expiry).
+	// (default 1 min; never past the session's expiry). It is also how
+	// long a definitely refused credential (forged, malformed or expired)
+	// is remembered, so that sending it again costs no verification.
 	CacheTTL time.Duration
 	// NegativeTTL is how long an unknown token, a signed-out answer or a
 	// failed lookup is remembered, so that they do not hammer the database
@@ -113,8 +115,9 @@ type Config struct {
 	// LookupTimeout bounds one database lookup or get-session call
 	// (default 2 s).
 	LookupTimeout time.Duration
-	// MaxCacheEntries bounds each of the two caches, verified credentials
-	// and looked-up tokens (default 50,000).
+	// MaxCacheEntries bounds each of the caches: verified cookie caches,
+	// verified Bearer JWTs, refused credentials and looked-up tokens
+	// (default 50,000).
 	MaxCacheEntries int
 
 	// HTTPClient fetches the JWKS and calls get-session. Nil means a

@@ -28,6 +28,11 @@
 //
 // Verified results are cached by a SHA-256 of the exact credential bytes,
 // so a signature or decryption is paid once per credential, not per
-// request. A request with missing, forged, expired or unverifiable
+// request. Definite refusals (forged, malformed, expired or mismatched
+// credentials, which the same bytes would get again at any later time)
+// are remembered the same way, in a bounded cache of their own that a
+// flood of forged credentials cannot use to evict accepted users; a
+// refusal that may turn (JWKS unreachable, lookup failed, a JWT not valid
+// yet) is not remembered. A request with missing, forged, expired or unverifiable
 // credentials is anonymous: Resolve never fails a request.
 package betterauth

@@ -19,6 +19,7 @@ type Resolver struct {
 	jws       *jwsVerifier
 	verified  *ttlCache[verifiedCache] // cookie caches, by hash of session_data
 	bearers   *ttlCache[Identity]      // Bearer JWTs, by hash of the JWT
+	rejected  *ttlCache[rejection]     // definite refusals, by hash of the credential
 	lookup    *sessionLookup           // nil: no lookup configured
 	flights   *flightTracker
 	transport *http.Transport // ours to close; nil when the caller gave a client
@@ -43,6 +44,7 @@ func New(cfg Config) (*Resolver, error) {
 		families: cookieFamilies(cfg.CookiePrefix, cfg.SecureCookies),
 		verified: newTTLCache[verifiedCache](cfg.MaxCacheEntries),
 		bearers:  newTTLCache[Identity](cfg.MaxCacheEntries),
+		rejected: newTTLCache[rejection](cfg.MaxCacheEntries),
 		flights:  newFlightTracker(cfg.LookupTimeout),
 	}
 	if len(cfg.Secrets) > 0 {
@@ -188,9 +190,12 @@ func (r *Resolver) fromCookieCache(ctx context.Context, c authCookies, now time.
 		r.stats.verifiedHits.Add(1)
 		return e.id, true
 	}
+	if r.refusedBefore(dk, kindCookieCache, tk, now) {
+		return Identity{}, false
+	}
 	id, err := r.verifyCookieCache(ctx, c, now)
 	if err != nil {
-		r.reject(reasonOf(err), err)
+		r.refuse(dk, rejection{kind: kindCookieCache, tokenKey: tk, reason: reasonOf(err), err: err}, now)
 		return Identity{}, false
 	}
 	r.verified.put(dk, verifiedCache{id: id, tokenKey: tk}, id.ExpiresAt, now)
@@ -257,9 +262,12 @@ func (r *Resolver) fromBearer(ctx context.Context, token string, now time.Time) 
 		r.stats.verifiedHits.Add(1)
 		return id, true
 	}
+	if r.refusedBefore(k, kindBearer, cacheKey{}, now) {
+		return Identity{}, false
+	}
 	id, err := r.jws.decodeBearer(ctx, token)
 	if err != nil {
-		r.reject(bearerReason(err), err)
+		r.refuse(k, rejection{kind: kindBearer, reason: bearerReason(err), err: err}, now)
 		return Identity{}, false
 	}
 	r.bearers.put(k, id, id.ExpiresAt, now)
@@ -272,9 +280,12 @@ func (r *Resolver) fromSessionToken(ctx context.Context, c authCookies, now time
 	k := keyOf(c.token)
 	res, ok := r.lookup.cached(k, now)
 	if !ok {
+		if r.refusedBefore(k, kindSessionToken, cacheKey{}, now) {
+			return Identity{}, false
+		}
 		token, err := verifySignedToken(c.token, r.hmacKey)
 		if err != nil {
-			r.reject(reasonOf(err), err)
+			r.refuse(k, rejection{kind: kindSessionToken, reason: reasonOf(err), err: err}, now)
 			return Identity{}, false
 		}
 		res = r.lookup.resolve(ctx, k, token, c.tokenName, c.token)

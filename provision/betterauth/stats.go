@@ -45,6 +45,9 @@ type Stats struct {
 	// VerifiedCacheHits counts cookie caches and JWTs served without
 	// verifying them again.
 	VerifiedCacheHits uint64
+	// RejectedCacheHits counts credentials refused again from memory,
+	// without decoding or verifying them again.
+	RejectedCacheHits uint64
 	// LookupCacheHits counts session tokens answered from the lookup
 	// cache, positive or negative.
 	LookupCacheHits uint64
@@ -61,6 +64,7 @@ type counters struct {
 	resolved     [numSources]atomic.Uint64
 	anonymous    atomic.Uint64
 	verifiedHits atomic.Uint64
+	rejectedHits atomic.Uint64
 	lookupHits   atomic.Uint64
 	lookups      atomic.Uint64
 	jwksFetches  atomic.Uint64
@@ -83,6 +87,7 @@ func (c *counters) snapshot() Stats {
 		Resolved:          make(map[Source]uint64),
 		Anonymous:         c.anonymous.Load(),
 		VerifiedCacheHits: c.verifiedHits.Load(),
+		RejectedCacheHits: c.rejectedHits.Load(),
 		LookupCacheHits:   c.lookupHits.Load(),
 		Lookups:           c.lookups.Load(),
 		JWKSFetches:       c.jwksFetches.Load(),
