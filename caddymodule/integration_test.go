@@ -88,7 +88,10 @@ type site struct {
 // siteOptions vary the Caddyfile.
 type siteOptions struct {
 	encodeInsideHandle bool
-	extra              string // more directives in the site block
+	extra              string                   // more directives in the site block
+	mautic             func(*mautictest.Server) // prepares Mautic before Caddy starts
+	logFile            string                   // an access log to write, or ""
+	firstParty         string                   // more first_party subdirectives
 }
 
 const publicMauticURL = "https://mautic.example.com"
@@ -113,6 +116,9 @@ func startSite(t *testing.T, o siteOptions) *site {
 	t.Setenv("BETTER_AUTH_SECRET", betterAuthSecret(t))
 	t.Setenv("DATABASE_URL", s.db.DSN)
 	t.Setenv("MAUTIC_WEBHOOK_SECRET", webhookSecret)
+	if o.mautic != nil {
+		o.mautic(s.mautic)
+	}
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
