@@ -145,7 +145,7 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, route string, re
 		return nil
 	}
 	if route == routeScript && resp.StatusCode == http.StatusOK {
-		body = rewriteScript(body, h.path.origins, r.Host+h.path.prefix)
+		body = h.path.script.rewrite(body)
 	}
 	h.learnDevice(resp, body)
 	for _, k := range returnedHeaders {
