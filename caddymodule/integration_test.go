@@ -51,6 +51,11 @@ func newUpstreamApp(t *testing.T) *upstreamApp {
 		a.mu.Lock()
 		a.seen = append(a.seen, r.Clone(r.Context()))
 		a.mu.Unlock()
+		if r.URL.Path == "/api/auth/get-session" {
+			// Better Auth's JWT and bearer plugins hand the browser credentials.
+			w.Header().Set("Set-Auth-Jwt", testSessionJWT)
+			w.Header().Set("Set-Auth-Token", testSessionToken)
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"ok":true,"padding":"`+strings.Repeat("x", 2000)+`"}`)
