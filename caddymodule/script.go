@@ -3,6 +3,7 @@ package caddymodule
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // scriptRewriter points the tracking URLs baked into mtc.js at the site's
@@ -38,9 +39,16 @@ const schemeExprPattern = `\(\s*[A-Za-z_$][\w$.]*\.protocol\s*==\s*['"]https:['"
 // port and path, as in Mautic's site_url) to base, a root-relative prefix
 // or a public origin followed by it.
 func newScriptRewriter(origins []string, base string) *scriptRewriter {
-	alts := make([]string, len(origins))
-	for i, o := range origins {
-		alts[i] = regexp.QuoteMeta(o)
+	var alts []string
+	for _, o := range origins {
+		// An origin from a parsed configuration is valid UTF-8; another
+		// could not be in mtc.js as Mautic writes it.
+		if o != "" && utf8.ValidString(o) {
+			alts = append(alts, regexp.QuoteMeta(o))
+		}
+	}
+	if len(alts) == 0 {
+		return &scriptRewriter{base: base}
 	}
 	expr := `(?:` + schemeExprPattern + `)?(?i:https?:)?//(?i:` + strings.Join(alts, "|") + `)` + trackingRoutePattern
 	return &scriptRewriter{re: regexp.MustCompile(expr), base: base}
@@ -48,6 +56,9 @@ func newScriptRewriter(origins []string, base string) *scriptRewriter {
 
 // rewrite returns body with the tracking URLs pointed at the prefix.
 func (s *scriptRewriter) rewrite(body []byte) []byte {
+	if s.re == nil {
+		return body
+	}
 	matches := s.re.FindAllSubmatchIndex(body, -1)
 	if len(matches) == 0 {
 		return body
