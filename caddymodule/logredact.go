@@ -34,7 +34,7 @@ type credentialRedactor struct {
 // returns nil.
 func redactCredentials(w http.ResponseWriter, r *http.Request) *credentialRedactor {
 	srv, ok := r.Context().Value(caddyhttp.ServerCtxKey).(*caddyhttp.Server)
-	if !ok || srv.Logs == nil || srv.Logs.ShouldLogCredentials {
+	if !ok || srv == nil || srv.Logs == nil || srv.Logs.ShouldLogCredentials {
 		return nil
 	}
 	return &credentialRedactor{ResponseWriterWrapper: caddyhttp.ResponseWriterWrapper{ResponseWriter: w}}
