@@ -39,7 +39,7 @@ func (st *state) background(ctx context.Context) {
 		st.wg.Add(1)
 		go func() {
 			defer st.wg.Done()
-			st.checkEmailField(ctx)
+			st.checkFields(ctx)
 		}()
 	}
 }
@@ -81,32 +81,61 @@ func (st *state) connect(ctx context.Context) {
 	}
 }
 
-// checkEmailField reads whether Mautic lets tracking hits set the email
-// (needed by the hand-over), once at start and then hourly.
-func (st *state) checkEmailField(ctx context.Context) {
+// checkFields reads Mautic's contact fields, once at start and then
+// hourly: whether tracking hits may set the email (needed by the
+// hand-over), and which fields identify a contact (stripped from proxied
+// hits).
+func (st *state) checkFields(ctx context.Context) {
 	for {
 		next := emailCheckEvery
 		callCtx, cancel := context.WithTimeout(ctx, backgroundCallTO)
-		f, err := st.client.ContactField(callCtx, "email")
+		fields, err := st.client.ContactFields(callCtx)
 		cancel()
-		switch {
-		case ctx.Err() != nil:
+		if ctx.Err() != nil {
 			return
-		case err != nil:
+		}
+		if err != nil {
 			next = emailCheckRetry
-			st.logFailure("mautic", "cannot read Mautic's email field; will retry", zap.Error(err))
-		case f.IsPubliclyUpdatable:
-			st.emailUpd.Store(emailFlagOn)
-		default:
-			if st.emailUpd.Swap(emailFlagOff) != emailFlagOff && st.cfg.Handover {
-				st.log.Warn("first_party handover is on, but Mautic's email field is not publicly updatable: " +
-					"the hand-over has no effect until an admin sets it (Settings > Custom Fields > Email > Publicly updatable)")
-			}
+			st.logFailure("mautic", "cannot read Mautic's contact fields; will retry", zap.Error(err))
+		} else {
+			st.learnFields(fields)
 		}
 		if wait.For(ctx, next) != nil {
 			return
 		}
 	}
+}
+
+// learnFields keeps what the request path needs of Mautic's fields.
+func (st *state) learnFields(fields []mautic.Field) {
+	var unique []string
+	emailPublic := false
+	for _, f := range fields {
+		if f.IsUniqueIdentifier {
+			unique = append(unique, f.Alias)
+		}
+		if f.Alias == "email" {
+			emailPublic = f.IsPubliclyUpdatable
+		}
+	}
+	ids := newIdentifiers(unique)
+	st.ids.Store(&ids)
+	if emailPublic {
+		st.emailUpd.Store(emailFlagOn)
+		return
+	}
+	if st.emailUpd.Swap(emailFlagOff) != emailFlagOff && st.cfg.Handover {
+		st.log.Warn("first_party handover is on, but Mautic's email field is not publicly updatable: " +
+			"the hand-over has no effect until an admin sets it (Settings > Custom Fields > Email > Publicly updatable)")
+	}
+}
+
+// identifying returns the fields a proxied hit may not carry.
+func (st *state) identifying() identifiers {
+	if ids := st.ids.Load(); ids != nil {
+		return *ids
+	}
+	return defaultIdentifiers
 }
 
 // addGauges adds the gauges read from the state at scrape time.

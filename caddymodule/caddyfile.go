@@ -479,8 +479,17 @@ func (h *Handler) parseFirstParty(d *caddyfile.Dispenser) error {
 				return err
 			}
 			c.Timeout = dur
+		case "public_origin":
+			v, err := singleArg(d)
+			if err != nil {
+				return err
+			}
+			if _, err := parseOrigin(v); err != nil {
+				return d.Errf("first_party public_origin %v", err)
+			}
+			c.PublicOrigin = v
 		default:
-			return unknownSub(d, "first_party", "upstream", "handover", "timeout")
+			return unknownSub(d, "first_party", "upstream", "handover", "timeout", "public_origin")
 		}
 	}
 	return nil

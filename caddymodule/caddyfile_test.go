@@ -112,6 +112,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 				upstream http://mautic.internal:8080
 				handover
 				timeout 2s
+				public_origin https://www.example.com
 			}
 			provisioning {
 				wait 150ms
@@ -129,7 +130,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 			"better_auth":{"secrets":["{env.BETTER_AUTH_SECRET}","{env.BETTER_AUTH_OLD_SECRET}"],"upstream":"http://127.0.0.1:3000","cookie_prefix":"myapp","secure_cookies":"always","bearer":"session","get_session_path":"/auth/get-session","jwks_path":"off","cache_ttl":30000000000},
 			"database":{"dsn":"{env.DATABASE_URL}","dialect":"postgres","user_table":"User","session_table":"Session","columns":{"user_mautic_id":"mautic_id","session_token":"tok"},"max_open_conns":4},
 			"webhook":{"path":"/hooks/mautic","secrets":["{env.MAUTIC_WEBHOOK_SECRET}","{env.MAUTIC_WEBHOOK_OLD_SECRET}"],"max_body":1048576,"spool_dir":"/var/lib/caddy/spool"},
-			"first_party":{"prefix":"/mtc-proxy","upstream":"http://mautic.internal:8080","handover":true,"timeout":2000000000},
+			"first_party":{"prefix":"/mtc-proxy","upstream":"http://mautic.internal:8080","handover":true,"timeout":2000000000,"public_origin":"https://www.example.com"},
 			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"locale_default":"en","rescan":300000000000,"active_window":2592000000000000}}`},
 		{"webhook path defaults", `
 			api https://m.example.com {
@@ -203,6 +204,9 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"first_party trailing slash", "mautic {\nfirst_party /mtc/\n}", "without a trailing slash", 3},
 		{"first_party nowhere to go", "mautic {\nfirst_party /mtc\n}", "nowhere to proxy to", 3},
 		{"handover with an argument", "mautic {\nfirst_party /mtc {\nhandover yes\n}\n}", "wrong argument count", 4},
+		{"first_party prefix with a quote", "mautic {\nfirst_party /mtc'x\n}", "plain path", 3},
+		{"public_origin with a path", "mautic {\nfirst_party /mtc {\npublic_origin https://www.example.com/shop\n}\n}", "has a path", 4},
+		{"public_origin with a query", "mautic {\nfirst_party /mtc {\npublic_origin https://www.example.com?x\n}\n}", "query", 4},
 		{"bad workers", "mautic {\nprovisioning {\nworkers 0\n}\n}", "positive whole number", 4},
 		{"bad locale", "mautic {\nprovisioning {\nlocale de\n}\n}", "the site's tag and Mautic's locale", 4},
 		{"unknown provisioning sub-directive", "mautic {\nprovisioning {\nbatch 5\n}\n}", `unknown provisioning sub-directive "batch"`, 4},

@@ -159,6 +159,12 @@ type FirstPartyConfig struct {
 	Handover bool `json:"handover,omitempty"`
 	// Timeout bounds one proxied request (default 5 s).
 	Timeout caddy.Duration `json:"timeout,omitempty"`
+	// PublicOrigin is the site's public origin, e.g. https://www.example.com,
+	// for the tracking URLs the module writes into pages and mtc.js. By
+	// default they are root-relative ("/mtc-proxy/mtc/event"): the browser
+	// resolves them against the page, and no request header ever reaches
+	// them.
+	PublicOrigin string `json:"public_origin,omitempty"`
 }
 
 // ProvisioningConfig tunes the linking engine.

@@ -10,6 +10,17 @@
 // answered there, and every other request is identified, gets its mtc_id
 // cookie set to the user's contact, and has its HTML injected.
 //
+// What a stranger sends cannot reach what others are served: the tracking
+// URLs written into pages and into the proxied mtc.js are root-relative (or
+// follow first_party public_origin), never taken from the Host header; only
+// the tracking routes are rewritten to the prefix, the rest of Mautic's
+// browser features keep their own URLs; proxied hits lose every field Mautic
+// would identify a contact by (its unique identifiers, read from its fields
+// API), in the hit, in URL queries among its values and in the Referer.
+// When the site has an access log, Better Auth's Set-Auth-Jwt and
+// Set-Auth-Token response headers are logged as REDACTED, as Caddy does
+// for Cookie and Authorization.
+//
 // State that must outlive a configuration reload (Mautic client, identity
 // resolver, database, linking engine and its queue and cache, webhook
 // spool, metrics) lives in one package-level caddy.UsagePool, keyed by a

@@ -61,7 +61,8 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return nil
 	}
-	hit, err := readHit(r)
+	ids := h.st.identifying()
+	hit, err := readHit(r, ids)
 	if err != nil {
 		h.st.metrics.proxied.WithLabelValues(route, "400").Inc()
 		http.Error(w, "bad tracking request", http.StatusBadRequest)
@@ -80,7 +81,7 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.path.fpTimeout)
 	defer cancel()
-	resp, err := h.st.proxy.RoundTrip(h.outgoing(ctx, r, route, hit))
+	resp, err := h.st.proxy.RoundTrip(h.outgoing(ctx, r, route, hit, ids))
 	if err != nil {
 		h.st.metrics.proxied.WithLabelValues(route, "502").Inc()
 		h.st.metrics.failures.WithLabelValues("tracking_proxy").Inc()
@@ -92,8 +93,9 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 	return h.relay(w, r, route, resp)
 }
 
-// outgoing builds the request to Mautic.
-func (h *Handler) outgoing(ctx context.Context, r *http.Request, route string, hit *trackingHit) *http.Request {
+// outgoing builds the request to Mautic. Mautic reads identifying fields
+// from the Referer's query too: they are removed there as well.
+func (h *Handler) outgoing(ctx context.Context, r *http.Request, route string, hit *trackingHit, ids identifiers) *http.Request {
 	target := *h.path.upstream
 	target.Path = strings.TrimRight(target.Path, "/") + route
 	target.RawPath = ""
@@ -106,6 +108,9 @@ func (h *Handler) outgoing(ctx context.Context, r *http.Request, route string, h
 	out, _ := http.NewRequestWithContext(ctx, r.Method, target.String(), body)
 	for _, k := range forwardedHeaders {
 		if v := r.Header.Get(k); v != "" {
+			if k == "Referer" {
+				v = ids.cleanURL(v)
+			}
 			out.Header.Set(k, v)
 		}
 	}
@@ -140,7 +145,7 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, route string, re
 		return nil
 	}
 	if route == routeScript && resp.StatusCode == http.StatusOK {
-		body = rewriteScript(body, h.path.origins, r.Host+h.path.prefix)
+		body = h.path.script.rewrite(body)
 	}
 	h.learnDevice(resp, body)
 	for _, k := range returnedHeaders {

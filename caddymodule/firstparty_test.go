@@ -64,7 +64,7 @@ func TestFirstPartyProxy(t *testing.T) {
 	t.Run("script rewritten", func(t *testing.T) {
 		r := httptest.NewRequest(http.MethodGet, "http://site.example/mtc-proxy/mtc.js", nil)
 		rec := serve(h, page, r)
-		want := "var u='//site.example/mtc-proxy/mtc/event';"
+		want := "var u='/mtc-proxy/mtc/event';"
 		if rec.Code != 200 || rec.Body.String() != want {
 			t.Errorf("mtc.js: %d %q, want %q", rec.Code, rec.Body, want)
 		}

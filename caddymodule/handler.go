@@ -231,6 +231,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if route, ok := h.path.firstPartyRoute(r); ok {
 		return h.serveFirstParty(w, r, route)
 	}
+	if cr := redactCredentials(w, r); cr != nil {
+		defer h.finishRedaction(cr, r)
+		w = cr
+	}
 	allowed := h.path.mayTrack(r)
 	v := h.identify(r, allowed)
 	if !allowed {

@@ -13,10 +13,25 @@ import (
 // errBadHit is a tracking request whose parameters cannot be read.
 var errBadHit = errors.New("mautic: tracking request cannot be read")
 
-// identifyingFields are the contact fields Mautic identifies a contact by
-// (its unique identifiers; email by default). A browser may not set them
-// in a proxied hit: only the hand-over adds the verified email.
-var identifyingFields = []string{"email"}
+// identifiers are the lower-case aliases of the contact fields Mautic
+// identifies a contact by: its unique identifiers, read from its fields
+// API, and always email. A browser may not set them in a proxied hit, by
+// any channel Mautic reads: only the hand-over adds the verified email.
+type identifiers []string
+
+// defaultIdentifiers hold until Mautic's fields have been read.
+var defaultIdentifiers = identifiers{"email"}
+
+// newIdentifiers returns email and the given aliases, lower case.
+func newIdentifiers(aliases []string) identifiers {
+	ids := append(identifiers(nil), defaultIdentifiers...)
+	for _, a := range aliases {
+		if a = strings.ToLower(a); a != "" && !contains(ids, a) {
+			ids = append(ids, a)
+		}
+	}
+	return ids
+}
 
 // trackingHit is the parameters of a proxied tracking request: a query, a
 // form body, or a JSON object body.
@@ -27,12 +42,13 @@ type trackingHit struct {
 }
 
 // readHit reads a tracking request's parameters and strips the
-// identifying ones.
-func readHit(r *http.Request) (*trackingHit, error) {
+// identifying ones, from the parameters and from the queries of URLs in
+// them (Mautic reads the query of page_url).
+func readHit(r *http.Request, ids identifiers) (*trackingHit, error) {
 	hit := &trackingHit{}
 	if r.Method != http.MethodPost {
 		hit.query = parseParams(r.URL.RawQuery)
-		hit.strip()
+		hit.strip(ids)
 		return hit, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxHitBody+1))
@@ -50,7 +66,7 @@ func readHit(r *http.Request) (*trackingHit, error) {
 	} else {
 		hit.query = parseParams(string(body))
 	}
-	hit.strip()
+	hit.strip(ids)
 	return hit, nil
 }
 
@@ -65,35 +81,31 @@ func parseParams(raw string) url.Values {
 	return v
 }
 
-// strip removes identifying fields.
-func (h *trackingHit) strip() {
-	for k := range h.query {
-		if isIdentifying(k) {
+// strip removes identifying fields, and identifying pairs from the
+// queries of URL values.
+func (h *trackingHit) strip(ids identifiers) {
+	for k, vs := range h.query {
+		if ids.match(k) {
 			delete(h.query, k)
+			continue
+		}
+		for i, v := range vs {
+			vs[i] = ids.cleanURL(v)
 		}
 	}
-	for k := range h.object {
-		if isIdentifying(k) {
+	for k, raw := range h.object {
+		if ids.match(k) {
 			delete(h.object, k)
+			continue
+		}
+		var v string
+		if json.Unmarshal(raw, &v) == nil {
+			if c := ids.cleanURL(v); c != v {
+				b, _ := json.Marshal(c)
+				h.object[k] = b
+			}
 		}
 	}
-}
-
-// isIdentifying reports whether PHP would read key as an identifying
-// field: it drops leading spaces, reads "email[x]" as "email", and turns
-// spaces and dots into underscores. Letter case is ignored to be safe.
-func isIdentifying(key string) bool {
-	k := strings.TrimLeft(key, " ")
-	if i := strings.IndexByte(k, '['); i >= 0 {
-		k = k[:i]
-	}
-	k = strings.NewReplacer(" ", "_", ".", "_").Replace(strings.ToLower(k))
-	for _, f := range identifyingFields {
-		if k == f {
-			return true
-		}
-	}
-	return false
 }
 
 // param returns a string parameter of the hit.

@@ -13,9 +13,8 @@ import (
 	"github.com/caddy-mautic/caddy-mautic/inject"
 )
 
-// Bounds of the snippets remembered per configuration: the loader's URL
-// depends on the Host with first-party tracking, and attribute values on
-// the request, both chosen by the client.
+// Bounds of the snippets remembered per configuration: attribute values
+// depend on the request, chosen by the client.
 const (
 	snippetCacheSize = 256
 	maxAttributeLen  = 128
@@ -55,17 +54,14 @@ func (h *Handler) serveInjected(w http.ResponseWriter, r *http.Request, next cad
 }
 
 // snippetFor returns the loader for r: its URL is the site's own prefix
-// with first-party tracking, else Mautic's, and its attributes are
-// resolved against the request.
+// with first-party tracking (root-relative, or after the configured public
+// origin; never from the request's Host), else Mautic's, and its
+// attributes are resolved against the request and escaped by inject.
 func (h *Handler) snippetFor(r *http.Request) *inject.Snippet {
 	p := h.path
 	base := p.trackingURL
 	if p.prefix != "" {
-		scheme := "http"
-		if isHTTPS(r) {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host + p.prefix
+		base = p.fpBase
 	}
 	attrs := resolveAttributes(r, p.attributes)
 	key := cacheKey(base, attrs)
@@ -74,7 +70,8 @@ func (h *Handler) snippetFor(r *http.Request) *inject.Snippet {
 	}
 	s, err := inject.NewSnippet(inject.SnippetConfig{TrackingURL: base, Attributes: attrs})
 	if err != nil {
-		// A Host header that makes no URL, say: serve the page untouched.
+		// An attribute value that is not valid UTF-8, say: serve the page
+		// untouched.
 		if ce := h.log.Check(zap.DebugLevel, "no tracking loader for this request"); ce != nil {
 			ce.Write(requestID(r), zap.Error(err))
 		}

@@ -29,7 +29,7 @@ func TestSnippetAttributesAndLoaderURL(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "http://shop.example/", nil)
 	r.Header.Set("Cookie", "PARAGLIDE_LOCALE=de")
 	body := serve(h, page, r).Body.String()
-	for _, want := range []string{`"page_language":"de"`, `"site":"shop"`, `"http://shop.example/mtc-proxy/mtc.js"`} {
+	for _, want := range []string{`"page_language":"de"`, `"site":"shop"`, `"/mtc-proxy/mtc.js"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %s: %s", want, body)
 		}
@@ -46,12 +46,14 @@ func TestSnippetAttributesAndLoaderURL(t *testing.T) {
 }
 
 func TestSnippetCacheIsBounded(t *testing.T) {
-	h := provisioned(t, &Handler{FirstParty: &FirstPartyConfig{Prefix: "/p", Upstream: "http://mautic.internal"}, Tracking: &TrackingConfig{}})
+	h := provisioned(t, &Handler{FirstParty: &FirstPartyConfig{Prefix: "/p", Upstream: "http://mautic.internal"},
+		Tracking: &TrackingConfig{Attributes: map[string]string{"a": "{http.request.header.X-A}"}}})
 	for i := 0; i < 3*snippetCacheSize; i++ {
 		r := httptest.NewRequest(http.MethodGet, "http://host"+strconv.Itoa(i)+".example/", nil)
+		r.Header.Set("X-A", "v"+strconv.Itoa(i))
 		body := serve(h, page, r).Body.String()
-		if !strings.Contains(body, "host"+strconv.Itoa(i)+".example/p/mtc.js") {
-			t.Fatalf("request %d: loader for another host", i)
+		if !strings.Contains(body, `"a":"v`+strconv.Itoa(i)+`"`) || !strings.Contains(body, `"/p/mtc.js"`) {
+			t.Fatalf("request %d: loader for another request", i)
 		}
 	}
 	if n := len(h.path.snippets.m); n > snippetCacheSize {

@@ -51,6 +51,11 @@ func newUpstreamApp(t *testing.T) *upstreamApp {
 		a.mu.Lock()
 		a.seen = append(a.seen, r.Clone(r.Context()))
 		a.mu.Unlock()
+		if r.URL.Path == "/api/auth/get-session" {
+			// Better Auth's JWT and bearer plugins hand the browser credentials.
+			w.Header().Set("Set-Auth-Jwt", testSessionJWT)
+			w.Header().Set("Set-Auth-Token", testSessionToken)
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"ok":true,"padding":"`+strings.Repeat("x", 2000)+`"}`)
@@ -88,7 +93,11 @@ type site struct {
 // siteOptions vary the Caddyfile.
 type siteOptions struct {
 	encodeInsideHandle bool
-	extra              string // more directives in the site block
+	extra              string                   // more directives in the site block
+	mautic             func(*mautictest.Server) // prepares Mautic before Caddy starts
+	logFile            string                   // an access log to write, or ""
+	firstParty         string                   // more first_party subdirectives
+	tracking           string                   // tracking subdirectives
 }
 
 const publicMauticURL = "https://mautic.example.com"
@@ -113,6 +122,9 @@ func startSite(t *testing.T, o siteOptions) *site {
 	t.Setenv("BETTER_AUTH_SECRET", betterAuthSecret(t))
 	t.Setenv("DATABASE_URL", s.db.DSN)
 	t.Setenv("MAUTIC_WEBHOOK_SECRET", webhookSecret)
+	if o.mautic != nil {
+		o.mautic(s.mautic)
+	}
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
@@ -163,7 +175,9 @@ func (s *site) caddyfile(o siteOptions) string {
 		api {env.MAUTIC_BASEURL} {
 			basic_auth {env.MAUTIC_USERNAME} {env.MAUTIC_PASSWORD}
 		}
-		tracking {env.PUBLIC_MAUTIC_URL}
+		tracking {env.PUBLIC_MAUTIC_URL} {
+			%s
+		}
 		better_auth {
 			secret {env.BETTER_AUTH_SECRET}
 			upstream %s
@@ -177,6 +191,7 @@ func (s *site) caddyfile(o siteOptions) string {
 		}
 		first_party /mtc-proxy {
 			handover
+			%s
 		}
 		provisioning {
 			wait 2s
@@ -192,7 +207,7 @@ func (s *site) caddyfile(o siteOptions) string {
 		}
 	}
 }
-`, adminAddr, sitePort, sitePort, encodeTop, s.app.URL, s.spool, o.extra, encodeInner, strings.TrimPrefix(s.app.URL, "http://"))
+`, adminAddr, sitePort, sitePort, encodeTop, o.tracking, s.app.URL, s.spool, o.firstParty, o.extra, encodeInner, strings.TrimPrefix(s.app.URL, "http://"))
 }
 
 // loadCaddyfile loads a configuration into the test Caddy and waits until
@@ -270,7 +285,7 @@ func TestIntegrationPagesGetTheSnippetOnce(t *testing.T) {
 		t.Run(fmt.Sprintf("encode inside handle %v", inner), func(t *testing.T) {
 			s := startSite(t, siteOptions{encodeInsideHandle: inner})
 			resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Accept-Encoding": "gzip, br"})
-			loader := siteURL + "/mtc-proxy/mtc.js" // first-party: the site's own prefix
+			loader := `"/mtc-proxy/mtc.js"` // first-party: the site's own prefix, root-relative
 			if resp.StatusCode != 200 || strings.Count(body, inject.Marker) != 1 || !strings.Contains(body, loader) {
 				t.Fatalf("page: %s, %d markers, loader %v", resp.Status, strings.Count(body, inject.Marker), strings.Contains(body, loader))
 			}
@@ -433,14 +448,16 @@ func TestIntegrationWebhooks(t *testing.T) {
 func TestIntegrationFirstPartyTracking(t *testing.T) {
 	s := startSite(t, siteOptions{})
 	resp, script := s.get(t, "/mtc-proxy/mtc.js", nil)
-	if resp.StatusCode != 200 || !strings.Contains(script, "//127.0.0.1:"+strconv.Itoa(sitePort)+"/mtc-proxy") {
+	if resp.StatusCode != 200 || !strings.Contains(script, "'/mtc-proxy/mtc/event'") {
 		t.Fatalf("mtc.js: %s, rewritten %v", resp.Status, strings.Contains(script, "/mtc-proxy"))
 	}
-	if strings.Contains(script, "mautic.example.com") {
-		t.Error("mtc.js still names Mautic's own host")
+	for _, route := range []string{"/mtc/event'", "/mtracking.gif'", "/mtc'"} {
+		if strings.Contains(script, "mautic.example.com"+route) {
+			t.Errorf("mtc.js still sends %s to Mautic's own host", route)
+		}
 	}
 	_, pageBody := s.get(t, "/", map[string]string{"Accept": navigation})
-	if !strings.Contains(pageBody, siteURL+"/mtc-proxy/mtc.js") {
+	if !strings.Contains(pageBody, `"/mtc-proxy/mtc.js"`) {
 		t.Errorf("the injected loader does not point at the prefix")
 	}
 

@@ -31,6 +31,8 @@ type requestPath struct {
 	origins   []string // Mautic hosts (and paths) baked into mtc.js
 	handover  bool
 	fpTimeout time.Duration
+	fpBase    string          // what the tracking URLs point at: prefix, after the public origin if set
+	script    *scriptRewriter // rewrites mtc.js's tracking URLs to fpBase
 
 	// tracking
 	inject      bool
@@ -108,6 +110,15 @@ func (p *requestPath) setFirstParty(c Handler, f *FirstPartyConfig) error {
 			p.origins = append(p.origins, origin)
 		}
 	}
+	p.fpBase = p.prefix
+	if f.PublicOrigin != "" {
+		origin, err := parseOrigin(f.PublicOrigin)
+		if err != nil {
+			return err
+		}
+		p.fpBase = origin + p.prefix
+	}
+	p.script = newScriptRewriter(p.origins, p.fpBase)
 	return nil
 }
 

@@ -132,6 +132,7 @@ func (h *Handler) resolved(repl *caddy.Replacer) (Handler, error) {
 		cf := *f
 		cf.Prefix = r.value("first_party prefix", f.Prefix, true)
 		cf.Upstream = r.value("first_party upstream", f.Upstream, false)
+		cf.PublicOrigin = r.value("first_party public_origin", f.PublicOrigin, false)
 		c.FirstParty = &cf
 	}
 	if p := h.Provisioning; p != nil {
@@ -304,6 +305,11 @@ func (c Handler) validateFirstParty() error {
 		}
 	} else if c.API == nil && (c.Tracking == nil || c.Tracking.URL == "") {
 		return errors.New("mautic: first_party has nowhere to proxy to: set its upstream, or configure api or a tracking url")
+	}
+	if f.PublicOrigin != "" {
+		if _, err := parseOrigin(f.PublicOrigin); err != nil {
+			return fmt.Errorf("mautic: first_party public_origin %v", err)
+		}
 	}
 	if f.Handover && c.Database == nil {
 		return errors.New("mautic: first_party handover needs database: it hands over only users whose contact is known")

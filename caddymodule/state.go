@@ -108,7 +108,8 @@ type state struct {
 	sigFails *failureLimiter
 	devices  *deviceMap
 	proxy    *http.Transport
-	emailUpd atomic.Int32 // emailFlagUnknown, emailFlagOn, emailFlagOff
+	emailUpd atomic.Int32                // emailFlagUnknown, emailFlagOn, emailFlagOff
+	ids      atomic.Pointer[identifiers] // Mautic's unique identifiers, once read
 	ping     pingCache
 
 	cancel context.CancelFunc

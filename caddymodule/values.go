@@ -114,8 +114,31 @@ func checkPrefix(p string) error {
 		return fmt.Errorf("prefix %q: expected a path starting with /, such as /mtc-proxy", p)
 	case p == "/" || strings.HasSuffix(p, "/"):
 		return fmt.Errorf("prefix %q: expected a path without a trailing slash, such as /mtc-proxy", p)
-	case strings.ContainsAny(p, "?#{}* "):
-		return fmt.Errorf("prefix %q: expected a plain path, such as /mtc-proxy", p)
+	case strings.Trim(p, pathChars) != "":
+		// It is written into JavaScript and HTML: nothing that could end a
+		// string or an attribute.
+		return fmt.Errorf("prefix %q: expected a plain path of letters, digits and /-._~, such as /mtc-proxy", p)
 	}
 	return nil
+}
+
+const pathChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-._~"
+
+// parseOrigin reads a public origin: scheme and host (and port) only, in
+// the characters a host name has, so that it is written into JavaScript
+// and HTML as it is.
+func parseOrigin(raw string) (string, error) {
+	u, err := parseHTTPURL(raw)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case u.User != nil:
+		return "", errors.New("has credentials: give only scheme and host, such as https://www.example.com")
+	case u.Path != "" && u.Path != "/":
+		return "", errors.New("has a path: give only scheme and host, such as https://www.example.com")
+	case strings.Trim(u.Host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != "":
+		return "", errors.New("has a host that is not a plain name or address")
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
 }

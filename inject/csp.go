@@ -90,7 +90,7 @@ func policyAdmits(policy string, s *Snippet, nonce string, r *http.Request) bool
 				hashOK = true
 			}
 		default:
-			if sourceMatches(tok, s.script, r) {
+			if sourceMatches(tok, s.scriptFor(r), r) {
 				urlOK = true
 			}
 		}

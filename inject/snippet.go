@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,8 +23,9 @@ const Marker = "MauticTrackingObject"
 type SnippetConfig struct {
 	// TrackingURL is the base URL that serves mtc.js: Mautic's site URL, or
 	// the site's own first-party tracking prefix. It must be an absolute http
-	// or https URL without credentials, query or fragment; "/mtc.js" is
-	// appended to it.
+	// or https URL without credentials, query or fragment, or a root-relative
+	// path such as "/mtc-proxy" (the page's own origin, whatever Host header
+	// the request carried); "/mtc.js" is appended to it.
 	TrackingURL string
 
 	// Attributes are sent with every pageview, e.g. {"page_language": "de"}.
@@ -42,10 +44,11 @@ type Snippet struct {
 
 // source is a parsed script URL, kept for matching CSP source expressions.
 type source struct {
-	scheme string // "http" or "https"
-	host   string // lower case, without port
-	port   int    // explicit or the scheme's default
-	path   string // escaped path, e.g. "/mtc.js"
+	relative bool   // a root-relative path: the page's origin
+	scheme   string // "http" or "https"; "" when relative
+	host     string // lower case, without port
+	port     int    // explicit or the scheme's default
+	path     string // escaped path, e.g. "/mtc.js"
 }
 
 // The loader is Mautic's documented snippet, plus copying the nonce of the
@@ -69,7 +72,7 @@ func NewSnippet(cfg SnippetConfig) (*Snippet, error) {
 	if err != nil {
 		return nil, err
 	}
-	srcURL := src.scheme + "://" + src.hostPort() + src.path
+	srcURL := src.url()
 	js := loaderStart + jsString(srcURL) + loaderEnd + `mt("send","pageview"` + attrs + `);`
 	html := []byte("<script>" + js + "</script>")
 	if err := checkRendered(html); err != nil {
@@ -92,9 +95,36 @@ func (s *Snippet) HTML() string { return string(s.html) }
 // without a nonce.
 func (s *Snippet) CSPHash() string { return "'sha256-" + s.hash + "'" }
 
-// ScriptURL returns the URL the loader fetches mtc.js from.
-func (s *Snippet) ScriptURL() string {
-	return s.script.scheme + "://" + s.script.hostPort() + s.script.path
+// ScriptURL returns the URL the loader fetches mtc.js from; a
+// root-relative path when the tracking URL was one.
+func (s *Snippet) ScriptURL() string { return s.script.url() }
+
+// url renders the source as the loader names it.
+func (s source) url() string {
+	if s.relative {
+		return s.path
+	}
+	return s.scheme + "://" + s.hostPort() + s.path
+}
+
+// scriptFor returns the script URL as the browser resolves it for the page
+// r asked for: a root-relative one takes the page's origin.
+func (s *Snippet) scriptFor(r *http.Request) source {
+	if !s.script.relative || r == nil {
+		return s.script
+	}
+	src := s.script
+	src.scheme = pageScheme(r)
+	src.port = defaultPort(src.scheme)
+	host := r.Host
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i:], "]") {
+		if n, err := strconv.Atoi(host[i+1:]); err == nil {
+			src.port = n
+		}
+		host = host[:i]
+	}
+	src.host = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
+	return src
 }
 
 // appendHTML appends the snippet to dst with nonce on every <script> tag.
@@ -143,6 +173,9 @@ func parseTrackingURL(raw string) (source, error) {
 	if !utf8.ValidString(raw) {
 		return source{}, errors.New("inject: tracking URL is not valid UTF-8")
 	}
+	if strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//") {
+		return parseRootPath(raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the input, which may hold credentials.
@@ -175,6 +208,18 @@ func parseTrackingURL(raw string) (source, error) {
 		port:   port,
 		path:   strings.TrimRight(u.EscapedPath(), "/") + "/mtc.js",
 	}, nil
+}
+
+// parseRootPath reads a root-relative tracking URL: a path only, made of
+// URL path characters, so that it reads the same in JavaScript and HTML.
+func parseRootPath(raw string) (source, error) {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("/-._~%", c) >= 0) {
+			return source{}, fmt.Errorf("inject: tracking path %q may hold only letters, digits and /-._~%%", raw)
+		}
+	}
+	return source{relative: true, path: strings.TrimRight(raw, "/") + "/mtc.js"}, nil
 }
 
 // hostPort returns the host with its port when the port is not the default.

@@ -19,6 +19,10 @@ func TestNewSnippetRenders(t *testing.T) {
 		{url: "https://m.example.com:8443/a b", wantSrc: "https://m.example.com:8443/a%20b/mtc.js"},
 		{url: "http://[::1]:8080", wantSrc: "http://[::1]:8080/mtc.js"},
 		{url: "https://m.example.com", wantSrc: "https://m.example.com/mtc.js", attrs: map[string]string{"page_language": "de", "a": "1"}},
+		{url: "/mtc-proxy", wantSrc: "/mtc-proxy/mtc.js"},
+		{url: "/a/b/", wantSrc: "/a/b/mtc.js"},
+		{url: "/", wantSrc: "/mtc.js"},
+		{url: "/p", wantSrc: "/p/mtc.js", attrs: map[string]string{"page_language": `'"</script><!--<script>\u2028`}},
 	}
 	for _, tc := range cases {
 		s, err := NewSnippet(SnippetConfig{TrackingURL: tc.url, Attributes: tc.attrs})
@@ -74,7 +78,7 @@ func TestSnippetEscaping(t *testing.T) {
 func TestNewSnippetRejects(t *testing.T) {
 	cases := map[string]SnippetConfig{
 		"empty URL":          {},
-		"relative URL":       {TrackingURL: "/mautic"},
+		"relative URL":       {TrackingURL: "mautic/x"},
 		"no scheme":          {TrackingURL: "m.example.com"},
 		"javascript URL":     {TrackingURL: "javascript:alert(1)"},
 		"ftp URL":            {TrackingURL: "ftp://m.example.com"},
@@ -186,4 +190,12 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+func TestNewSnippetRootPathRejectsScriptCharacters(t *testing.T) {
+	for _, p := range []string{"/a'b", `/a"b`, "/a<b", "/a b", "/a\\b", "//host/x", "/a?b", "/a#b"} {
+		if _, err := NewSnippet(SnippetConfig{TrackingURL: p}); err == nil {
+			t.Errorf("%q accepted", p)
+		}
+	}
 }

@@ -339,3 +339,22 @@ func upper(s string) string {
 }
 
 func itoa(n int) string { return string(rune('a'+n/26)) + string(rune('a'+n%26)) }
+
+func TestSimContactFieldsUniqueIdentifiers(t *testing.T) {
+	e := newEnv(t, nil)
+	e.needSim(t)
+	e.sim.SetUniqueIdentifier("phone", true)
+	fields, err := e.c.ContactFields(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unique []string
+	for _, f := range fields {
+		if f.IsUniqueIdentifier {
+			unique = append(unique, f.Alias)
+		}
+	}
+	if len(fields) < 20 || !slices.Equal(unique, []string{"email", "phone"}) {
+		t.Errorf("%d fields, unique %v", len(fields), unique)
+	}
+}

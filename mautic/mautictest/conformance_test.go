@@ -285,7 +285,7 @@ func (rp *replay) compareBody(rec recording, got []byte) []string {
 	case rec.bodyOmitted: // mtc.js: Mautic's own script, not recorded
 		host := strings.TrimPrefix(rp.sim.URL, "http://")
 		var diffs []string
-		for _, want := range []string{"'//" + host + "'", "/mtc/event", "/mtracking.gif", "'/mtc'", "mautic_device_id", "mtc_id"} {
+		for _, want := range []string{"'//" + host + "/mtc/event'", "'//" + host + "/mtracking.gif'", "'//" + host + "/mtc'", "mautic_device_id", "mtc_id"} {
 			if !bytes.Contains(got, []byte(want)) {
 				diffs = append(diffs, fmt.Sprintf("script lacks %q", want))
 			}

@@ -17,7 +17,7 @@ func (st *store) renderField(f fieldDef) object {
 		add("id", f.id).add("label", f.label).add("alias", f.alias).add("type", f.typ).
 		add("group", f.group).add("order", f.id).add("object", "lead").add("defaultValue", f.defaultV).
 		add("isRequired", false).add("isFixed", f.fixed).add("isListable", true).add("isVisible", true).
-		add("isShortVisible", f.short).add("isUniqueIdentifier", f.unique).
+		add("isShortVisible", f.short).add("isUniqueIdentifier", st.isUnique(f)).
 		add("isPubliclyUpdatable", st.publicField[f.alias]).add("properties", props)
 }
 
@@ -83,4 +83,21 @@ func (s *Server) SetPubliclyUpdatable(alias string, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st.publicField[alias] = on
+}
+
+// SetUniqueIdentifier flags a contact field as a unique identifier, as an
+// admin does under Settings > Custom Fields: Mautic then identifies (and
+// merges) contacts by it, tracking hits included.
+func (s *Server) SetUniqueIdentifier(alias string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.uniqueField[alias] = on
+}
+
+// isUnique reports whether f is a unique identifier now.
+func (st *store) isUnique(f fieldDef) bool {
+	if on, set := st.uniqueField[f.alias]; set {
+		return on
+	}
+	return f.unique
 }

@@ -7,8 +7,11 @@ import (
 )
 
 // mtcScript is the simulator's own tracking script. It behaves like Mautic's
-// mtc.js where other code can tell: it drains the mt() queue, POSTs
-// form-encoded pageviews to the baked-in //host/mtc/event with
+// mtc.js where other code can tell: its endpoint URLs are written as
+// Mautic 5's PageBundle BuildJsSubscriber writes them (the scheme chosen
+// from the page, then //host/route), the URLs of dynamic web content and
+// forms are absolute to Mautic as in the Dynamic Content and Form bundles;
+// it drains the mt() queue, POSTs form-encoded pageviews to /mtc/event with
 // X-Requested-With and credentials, sends mautic_device_id from localStorage
 // once mtc_id is stored, stores mtc_id and mautic_device_id in cookies
 // ("path=/; secure") and localStorage, and falls back to the pixel and
@@ -16,8 +19,14 @@ import (
 const mtcScript = `/* mautictest mtc.js: a stand-in for Mautic's tracking script. */
 (function (w, d) {
   'use strict';
-  var base = '//{{HOST}}';
-  var eventURL = base + '/mtc/event', pixelURL = base + '/mtracking.gif', idURL = base + '/mtc';
+  var l = w.location;
+  var eventURL = (l.protocol == 'https:' ? 'https:' : '{{SCHEME}}:') + '//{{HOST}}/mtc/event';
+  var pixelURL = (l.protocol == 'https:' ? 'https:' : '{{SCHEME}}:') + '//{{HOST}}/mtracking.gif';
+  var idURL = (l.protocol == 'https:' ? 'https:' : '{{SCHEME}}:') + '//{{HOST}}/mtc';
+  // Not served by the simulator; named like Mautic names them.
+  var dwcURL = '{{SCHEME}}://{{HOST}}/dwc/slotNamePlaceholder';
+  var formScriptURL = '{{SCHEME}}://{{HOST}}/media/js/mautic-form.js';
+  w.MauticJSURLs = {dwc: dwcURL, formScript: formScriptURL};
   var name = w.MauticTrackingObject || 'mt';
   var counter = 0;
 
@@ -106,14 +115,14 @@ const mtcScript = `/* mautictest mtc.js: a stand-in for Mautic's tracking script
 // mtcJS is GET /mtc.js, with the endpoints baked in from site_url and the
 // scheme left to the page, as Mautic does.
 func (s *Server) mtcJS(w http.ResponseWriter, r *http.Request, _ int) {
-	host := strings.TrimPrefix(s.siteURL(), "http://")
+	host, scheme := strings.TrimPrefix(s.siteURL(), "http://"), "http"
 	if u, err := url.Parse(s.siteURL()); err == nil && u.Host != "" {
-		host = u.Host + strings.TrimRight(u.Path, "/")
+		host, scheme = u.Host+strings.TrimRight(u.Path, "/"), u.Scheme
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/javascript")
 	h.Set("Cache-Control", "max-age=0, must-revalidate, private")
 	h.Set("Expires", s.now().Format(http.TimeFormat))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write([]byte(strings.Replace(mtcScript, "{{HOST}}", host, 1)))
+	_, _ = w.Write([]byte(strings.NewReplacer("{{HOST}}", host, "{{SCHEME}}", scheme).Replace(mtcScript)))
 }

@@ -67,6 +67,9 @@ func parsePHPQuery(raw string) *phpArray {
 		if err != nil {
 			continue
 		}
+		// PHP's variable names are C strings without leading spaces.
+		key, _, _ = strings.Cut(key, "\x00")
+		key = strings.TrimLeft(key, " ")
 		val, err := url.QueryUnescape(v)
 		if err != nil {
 			continue

@@ -119,6 +119,7 @@ type store struct {
 	nextUTM     int
 	nextHit     int
 	publicField map[string]bool // field alias -> isPubliclyUpdatable
+	uniqueField map[string]bool // field alias -> isUniqueIdentifier, as changed from the default
 }
 
 func newStore() *store {
@@ -130,6 +131,7 @@ func newStore() *store {
 		tagIDs:      make(map[string]int),
 		ipIDs:       map[string]int{"127.0.0.1": 1}, // the lab's first IP, as recorded
 		publicField: make(map[string]bool),
+		uniqueField: make(map[string]bool),
 	}
 }
 

@@ -148,8 +148,8 @@ func (s *Server) track(r *http.Request, ps []kv) trackResult {
 	now := s.now()
 	rec, device, created := s.trackedContact(deviceCookie(r, ps), now)
 	res := trackResult{newDevice: created}
-	writes := s.publicWrites(ps)
-	if known := s.st.findByEmail(writes["email"]); known != nil && known.id != rec.id {
+	writes := s.publicWrites(hitQuery(r, ps))
+	if known := s.findByUnique(writes); known != nil && known.id != rec.id {
 		// Hand-over: the hit moves to the known contact under a new device;
 		// the anonymous one stays as it was.
 		rec, device, res.newDevice = known, s.attachDevice(known), true
@@ -205,9 +205,61 @@ func (s *Server) publicWrites(ps []kv) map[string]string {
 		if v == "" || validateValue(*f, v) != "" {
 			continue
 		}
-		writes[f.alias] = v
+		if _, seen := writes[f.alias]; !seen {
+			writes[f.alias] = v
+		}
 	}
 	return writes
+}
+
+// hitQuery is what Mautic reads contact fields from in a hit: its own
+// parameters, then the query of its page_url, then the query of the
+// Referer header, whose keys Mautic compares case-insensitively (seen on
+// Mautic 5.1: "?EMAIL=" in the Referer identifies). The hit's own
+// parameters win.
+func hitQuery(r *http.Request, ps []kv) []kv {
+	out := append([]kv(nil), ps...)
+	out = append(out, urlQueryPairs(param(ps, "page_url"), false)...)
+	return append(out, urlQueryPairs(r.Referer(), true)...)
+}
+
+// urlQueryPairs decodes the query of a URL as PHP's parse_url and parse_str
+// do; fold lower-cases the keys.
+func urlQueryPairs(raw string, fold bool) []kv {
+	_, q, ok := strings.Cut(raw, "?")
+	if !ok {
+		return nil
+	}
+	q, _, _ = strings.Cut(q, "#")
+	pairs := parsePHPQueryPairs(q)
+	if fold {
+		for i := range pairs {
+			pairs[i].k = strings.ToLower(pairs[i].k)
+		}
+	}
+	return pairs
+}
+
+// findByUnique is the contact another contact's unique identifier values
+// name: email by Mautic's dedupe lookup, other unique fields exactly.
+// Call with s.mu held.
+func (s *Server) findByUnique(writes map[string]string) *record {
+	if known := s.st.findByEmail(writes["email"]); known != nil {
+		return known
+	}
+	var found *record
+	for alias, v := range writes {
+		f, ok := fieldsByAlias[alias]
+		if !ok || alias == "email" || !s.st.isUnique(*f) {
+			continue
+		}
+		for _, r := range s.st.contacts {
+			if r.fields[alias] == v && (found == nil || r.id < found.id) {
+				found = r
+			}
+		}
+	}
+	return found
 }
 
 // hitTimezone is the visitor's zone: the IANA name mtc.js sends, else a zone

@@ -166,7 +166,9 @@ describe('caddy-mautic in front of the app', () => {
 		const res = await page.goto('/');
 		const html = (await res?.text()) ?? '';
 		assert.equal(html.split(LOADER_MARKER).length - 1, 1, 'loaders in the page source');
-		assert.ok(html.includes(JSON.stringify(`${h.baseURL}/mtc-proxy/mtc.js`)), 'the loader does not load mtc.js from the site');
+		// Root-relative: the browser resolves it against the page; no request
+		// header (Host) ever reaches the URL.
+		assert.ok(html.includes(JSON.stringify('/mtc-proxy/mtc.js')), 'the loader does not load mtc.js from the site, root-relative');
 		await h.ready(page);
 
 		const { mtcID, deviceID } = await tracked(page);
@@ -193,6 +195,29 @@ describe('caddy-mautic in front of the app', () => {
 		for (const path of ['/mtc-proxy/mtc.js', '/mtc-proxy/mtc/event']) {
 			assert.ok(tracking.some((u) => u.pathname === path), `no request for ${path}: ${tracking.join(' ')}`);
 		}
+	});
+
+	test('mtc.js sends only tracking through the prefix; dynamic content and forms stay with Mautic', { timeout: TEST_TIMEOUT }, async () => {
+		const { page } = await newVisitor();
+		await page.goto('/');
+		await h.ready(page);
+		await tracked(page);
+		const site = new URL(h.baseURL);
+		const urls = await page.evaluate(() => /** @type {any} */ (window).MauticJSURLs);
+		assert.ok(urls, 'mtc.js did not run from the prefix');
+		for (const [name, raw] of Object.entries(urls)) {
+			const u = new URL(raw, site);
+			assert.notEqual(u.host, site.host, `${name} (${raw}) was pointed at the site, where nothing serves it`);
+		}
+		// The prefix serves the tracking routes only: no open proxy to Mautic.
+		const statuses = await page.evaluate(async () => {
+			const out = {};
+			for (const p of ['/mtc-proxy/dwc/slot', '/mtc-proxy/form/submit/ajax', '/mtc-proxy/media/js/mautic-form.js', '/mtc-proxy/api/contacts', '/mtc-proxy/s/login']) {
+				out[p] = (await fetch(p)).status;
+			}
+			return out;
+		});
+		for (const [p, status] of Object.entries(statuses)) assert.equal(status, 404, `${p} answered ${status}`);
 	});
 
 	test('sign-up links the visitor\'s anonymous contact, stores it as mauticId and keeps mtc_id on it', { timeout: TEST_TIMEOUT }, async () => {
