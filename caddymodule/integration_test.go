@@ -128,7 +128,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
-	waitForDatabase(t)
+	waitDatabaseConnected(t)
 	return s
 }
 
@@ -157,6 +157,25 @@ func databaseConnected() bool {
 		}
 	}
 	return true
+}
+
+// waitDatabaseConnected waits until every instance has connected to its
+// database (in the background, after Provision, creating the module's
+// tables first): the tests' first request expects its user resolved. It
+// asks the pooled state, not /mautic/health, whose answer is cached.
+func waitDatabaseConnected(t *testing.T) {
+	t.Helper()
+	eventually(t, 20*time.Second, "the database connected", func() bool {
+		connected := true
+		pool.Range(func(_, v any) bool {
+			st := v.(*state)
+			if st.cfg.Database != nil && st.db.Load() == nil {
+				connected = false
+			}
+			return true
+		})
+		return connected
+	})
 }
 
 func (s *site) caddyfile(o siteOptions) string {
@@ -317,6 +336,7 @@ func TestIntegrationPagesGetTheSnippetOnce(t *testing.T) {
 
 func TestIntegrationSignedInUserIsProvisionedAndCookieRewritten(t *testing.T) {
 	s := startSite(t, siteOptions{})
+	waitForDatabase(t)
 	u := loadUser(t, "mysql-db-only")
 	u.seed(t, s.db, 0)
 	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999"})
@@ -491,6 +511,7 @@ func TestIntegrationFirstPartyTracking(t *testing.T) {
 
 func TestIntegrationHandover(t *testing.T) {
 	s := startSite(t, siteOptions{})
+	waitForDatabase(t)
 	s.mautic.SetPubliclyUpdatable("email", true)
 	u := loadUser(t, "mysql-nojwtheader")
 	u.seed(t, s.db, 0)
@@ -659,6 +680,7 @@ func TestIntegrationDeadMauticNeverBreaksAPage(t *testing.T) {
 // Once a request of theirs allows tracking, they are provisioned.
 func TestIntegrationPrivacySignalGatesProvisioning(t *testing.T) {
 	s := startSite(t, siteOptions{})
+	waitForDatabase(t)
 	u := loadUser(t, "mysql-db-only")
 	u.seed(t, s.db, 0)
 	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999", "Sec-GPC": "1"})
