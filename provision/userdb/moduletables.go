@@ -26,7 +26,9 @@ type moduleTable struct {
 // moduleTables lists the tables, one line per concern; each concern keeps
 // its DDL and queries in a file of its own.
 func moduleTables() []moduleTable {
-	return []moduleTable{}
+	return []moduleTable{
+		deletedContactsTable(), deletionsTable(), // deletions.go
+	}
 }
 
 // moduleTableName returns the quoted, prefixed name of a module table.
