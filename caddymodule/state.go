@@ -244,7 +244,8 @@ func (st *state) openEngine() error {
 		Client: st.client, Store: lazyStore{st}, Logger: st.log.Named("provision"),
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
 		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, Rescan: time.Duration(p.Rescan),
-		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.metrics.hooks(),
+		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.engineHooks(),
+		OnDelete: provision.DeletePolicy(p.OnDelete),
 	})
 	if err != nil {
 		return fmt.Errorf("mautic: provisioning: %w", err)

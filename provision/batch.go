@@ -70,7 +70,7 @@ func (e *Engine) runBatch(ctx context.Context, jobs []job) {
 	run := &batchRun{e: e, ctx: ctx}
 	refresh, provision := run.sort(ms, rows)
 	run.refresh(refresh)
-	run.provision(provision, heldSet)
+	run.provision(run.tombstoned(provision), heldSet)
 	run.finish()
 }
 
@@ -128,6 +128,9 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}
 			r.e.finish(m, row.MauticID, OutcomeProvisioned)
+			if !m.hint.visitAt.IsZero() {
+				r.e.deletes.check(row.MauticID) // a request's cache miss: is it still there?
+			}
 		case row.MauticID > 0:
 			refresh = append(refresh, m)
 		default:

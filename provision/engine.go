@@ -25,6 +25,7 @@ type Engine struct {
 	cache   *contactCache
 	pause   *pause
 	stats   *counters
+	deletes *deletions
 
 	mu      sync.Mutex
 	started bool
@@ -54,6 +55,7 @@ func New(cfg Config) (*Engine, error) {
 		cache:   newContactCache(cfg.CacheTTL),
 		pause:   &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
 		stats:   newCounters(),
+		deletes: newDeletions(),
 	}, nil
 }
 
@@ -75,8 +77,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.wg.Add(1)
 		go e.work(ctx)
 	}
-	e.wg.Add(1)
+	e.wg.Add(2)
 	go e.maintain(ctx)
+	go e.confirmer(ctx)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package userdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 )
 
@@ -259,4 +260,32 @@ func eachIDChunk(ids []int, fn func(chunk []any) error) error {
 		args = args[n:]
 	}
 	return nil
+}
+
+// LinkUnlessDeleted is SetMauticID for a user who has no tombstone: the
+// compare-and-set also requires that no deletion holds the user back, in
+// the same statement. It returns the id the row holds afterwards (0 when
+// the tombstone refused the link), or ErrNotFound.
+func (db *DB) LinkUnlessDeleted(ctx context.Context, userID string, contactID int) (stored int, err error) {
+	if err := checkContactID(contactID); err != nil {
+		return 0, err
+	}
+	if userID == "" {
+		return 0, ErrNotFound
+	}
+	d := db.q.d
+	dt := d.moduleTableName(tableDeletions)
+	q := db.q.setMauticID + " AND NOT EXISTS (SELECT 1 FROM " + dt + " dt WHERE dt.user_id = " + d.placeholder(3) + ")"
+	if _, err := db.exec(ctx, q, contactID, userID, userID); err != nil {
+		return 0, db.errorf(err, "storing Mautic id of user")
+	}
+	var current sql.NullInt64
+	err = db.queryRow(ctx, db.q.readMauticID, userID).Scan(&current)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, db.errorf(err, "reading Mautic id of user")
+	}
+	return int(current.Int64), nil
 }

@@ -60,6 +60,13 @@ func TestDeleteContactTombstonesUntilAVisit(t *testing.T) {
 		if free, err := other.ClearTombstone(ctxT(t), "erased", at.Add(time.Hour)); err != nil || free {
 			t.Errorf("ClearTombstone of a permanent one = %v, %v", free, err)
 		}
+		// A link offered by a webhook is refused while a tombstone holds.
+		if stored, err := db.LinkUnlessDeleted(ctxT(t), "erased", 50); err != nil || stored != 0 {
+			t.Errorf("LinkUnlessDeleted of a tombstoned user = %d, %v; want 0", stored, err)
+		}
+		if stored, err := db.LinkUnlessDeleted(ctxT(t), "kept", 50); err != nil || stored != 42 {
+			t.Errorf("LinkUnlessDeleted of a linked user = %d, %v; want 42", stored, err)
+		}
 		pending, err = db.PendingUsers(ctxT(t), time.Time{}, 10)
 		if err != nil || !slices.Equal(ids(pending), []string{"gone"}) {
 			t.Errorf("PendingUsers = %v, %v; want the cleared user only", ids(pending), err)
