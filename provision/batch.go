@@ -125,6 +125,9 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 		m.row = row
 		m.prof = newProfile(row, m.hint, r.e.locales, !m.dropOptional, now)
 		switch {
+		case row.MauticID > 0 && r.e.cache.isDeleted(row.MauticID):
+			r.e.queue.settle(m.t, 0) // its deletion is being confirmed
+			r.e.outcome(OutcomeDeleted)
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}
 			r.e.finish(m, row.MauticID, OutcomeProvisioned)

@@ -52,20 +52,29 @@ const maxMergeLookups = 4
 const maxChecks = 10_000
 
 // deletions is the state of the deletion confirmer: contacts to check and
-// the signal that wakes it.
+// the signals that wake it.
 type deletions struct {
 	mu     sync.Mutex
 	checks map[int]bool // linked contacts to look up once
 	wake   chan struct{}
+	// urgent wakes it for a user who is on the site now (a lost delete
+	// found by their request): it does not wait for a bulk to go quiet.
+	urgent chan struct{}
 }
 
 func newDeletions() *deletions {
-	return &deletions{checks: make(map[int]bool), wake: make(chan struct{}, 1)}
+	return &deletions{checks: make(map[int]bool), wake: make(chan struct{}, 1), urgent: make(chan struct{}, 1)}
 }
 
-func (d *deletions) poke() {
+// poke wakes the confirmer for a delete webhook.
+func (d *deletions) poke() { signal(d.wake) }
+
+// pokeUrgent wakes the confirmer for a user on the site now.
+func (d *deletions) pokeUrgent() { signal(d.urgent) }
+
+func signal(c chan struct{}) {
 	select {
-	case d.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
@@ -77,7 +86,7 @@ func (d *deletions) check(id int) {
 		d.checks[id] = true
 	}
 	d.mu.Unlock()
-	d.poke()
+	d.pokeUrgent()
 }
 
 func (d *deletions) takeChecks() []int {
@@ -121,16 +130,19 @@ func (e *Engine) confirmer(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-e.deletes.wake:
+		case <-e.deletes.urgent:
 		case <-tick.C:
 		}
 	}
 }
 
 // gather waits until no deletion arrived for confirmDelay, or maxGather
-// passed. It returns false when ctx ends.
+// passed, or confirmDelay after an urgent one. It returns false when ctx
+// ends.
 func (e *Engine) gather(ctx context.Context) bool {
 	limit := time.NewTimer(maxGather)
 	defer limit.Stop()
+	urgent := e.deletes.urgent
 	for {
 		quiet := time.NewTimer(confirmDelay)
 		select {
@@ -144,6 +156,10 @@ func (e *Engine) gather(ctx context.Context) bool {
 			return true
 		case <-e.deletes.wake:
 			quiet.Stop()
+		case <-urgent:
+			quiet.Stop()
+			limit.Reset(confirmDelay)
+			urgent = nil // the limit is set: later ones change nothing
 		}
 	}
 }

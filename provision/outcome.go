@@ -178,7 +178,10 @@ func (e *Engine) contactVanished(ctx context.Context, m *member) {
 		e.unavailable([]*member{m}, failDatabase, err, timeZero)
 		return
 	}
-	e.deletes.poke()
+	// Until confirmed, the user's page views neither answer nor patch it.
+	e.cache.markDeleted(old)
+	e.cache.forget(m.userID)
+	e.deletes.pokeUrgent()
 	e.log.Info("mautic contact no longer exists: confirming its deletion",
 		zap.String("user_id", m.userID), zap.Int("from_contact_id", old))
 	e.queue.settle(m.t, 0)
