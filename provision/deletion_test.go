@@ -10,6 +10,7 @@ import (
 
 	"github.com/caddy-mautic/caddy-mautic/mautic"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
+	"github.com/caddy-mautic/caddy-mautic/provision/userdb/dbtest"
 )
 
 // testClock is a wall clock a test moves by hand.
@@ -64,8 +65,12 @@ func (v *env) batchDelete(ids []int) {
 // A marketer deletes a user's contact: no contact is made for that user
 // while they do not come back, however long (30 s of simulated time and a
 // rescan here); their next signed-in request provisions them again.
+// On every dialect (the tombstone tables are the module's own).
 func TestDeletedContactWaitsForTheUsersNextVisit(t *testing.T) {
-	v := newEnv(t)
+	dbtest.Each(t, func(t *testing.T, f *dbtest.Fixture) { deletedWaitsForVisit(t, newEnvOn(t, f)) })
+}
+
+func deletedWaitsForVisit(t *testing.T, v *env) {
 	clock := &testClock{now: time.Now()}
 	cfg := v.config()
 	cfg.Now = clock.Now
