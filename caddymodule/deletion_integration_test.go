@@ -12,6 +12,29 @@ import (
 	"github.com/caddy-mautic/caddy-mautic/mautic/mautictest"
 )
 
+// waitDatabaseConnected waits until the health endpoint says the module
+// reached the app's database: Caddy starts without waiting for it (and for
+// the module's tables to be created).
+func waitDatabaseConnected(t *testing.T) {
+	t.Helper()
+	eventually(t, 30*time.Second, "the app's database connected", func() bool {
+		resp, err := http.Get("http://" + adminAddr + "/mautic/health")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		var h struct {
+			Instances []struct {
+				Database *struct {
+					Connected bool `json:"connected"`
+				} `json:"database"`
+			} `json:"instances"`
+		}
+		return json.NewDecoder(resp.Body).Decode(&h) == nil && len(h.Instances) > 0 &&
+			h.Instances[0].Database != nil && h.Instances[0].Database.Connected
+	})
+}
+
 // provisioningQueued reads the engine's queue length from the admin API's
 // health endpoint.
 func provisioningQueued(t *testing.T) int {

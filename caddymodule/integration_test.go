@@ -276,6 +276,7 @@ func TestIntegrationSignedInUserIsProvisionedAndCookieRewritten(t *testing.T) {
 	s := startSite(t, siteOptions{})
 	u := loadUser(t, "mysql-db-only")
 	u.seed(t, s.db, 0)
+	waitDatabaseConnected(t) // until then, signed-in pages are served as anonymous
 	resp, body := s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": u.Cookie + "; mtc_id=999999"})
 	if resp.StatusCode != 200 || !strings.Contains(body, inject.Marker) {
 		t.Fatalf("page: %s", resp.Status)
