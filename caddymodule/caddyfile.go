@@ -13,6 +13,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/caddy-mautic/caddy-mautic/inject"
+	"github.com/caddy-mautic/caddy-mautic/provision"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
 
@@ -537,8 +538,13 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 				return err
 			}
 			c.LocaleDefault = v
+		case "on_delete":
+			if !d.NextArg() || d.CountRemainingArgs() > 0 || !validOnDelete(d.Val()) {
+				return d.Errf("on_delete takes one of %s, %s", provision.DeleteWaitForVisit, provision.DeletePermanent)
+			}
+			c.OnDelete = d.Val()
 		default:
-			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "locale_default", "rescan", "active_window")
+			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "locale_default", "rescan", "active_window", "on_delete")
 		}
 	}
 	return nil

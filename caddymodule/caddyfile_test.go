@@ -75,6 +75,11 @@ func TestCaddyfileAdapt(t *testing.T) {
 				attribute site shop
 			}`,
 			`{"handler":"mautic","tracking":{"url":"{env.PUBLIC_MAUTIC_URL}","placement":"before_body_end","ignore_privacy_signals":true,"consent_cookie":"cookie_consent","consent_value":"yes","attributes":{"page_language":"{http.request.cookie.PARAGLIDE_LOCALE}","site":"shop"}}}`},
+		{"on_delete", `
+			provisioning {
+				on_delete permanent
+			}`,
+			`{"handler":"mautic","provisioning":{"on_delete":"permanent"}}`},
 		{"respect_dnt on stays the default", `
 			tracking https://m.example.com {
 				respect_dnt on
@@ -210,6 +215,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"bad workers", "mautic {\nprovisioning {\nworkers 0\n}\n}", "positive whole number", 4},
 		{"bad locale", "mautic {\nprovisioning {\nlocale de\n}\n}", "the site's tag and Mautic's locale", 4},
 		{"unknown provisioning sub-directive", "mautic {\nprovisioning {\nbatch 5\n}\n}", `unknown provisioning sub-directive "batch"`, 4},
+		{"bad on_delete", "mautic {\nprovisioning {\non_delete forever\n}\n}", "on_delete takes one of wait_for_visit, permanent", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,7 +51,7 @@ func (l lazyChanges) PruneChanges(ctx context.Context, before time.Time) error {
 }
 
 // forgetUsers drops what the identity resolver caches about users whose
-// contact another instance changed.
+// contact changed.
 func (st *state) forgetUsers(userIDs []string) {
 	if st.resolver == nil {
 		return

@@ -194,4 +194,9 @@ type ProvisioningConfig struct {
 	// ActiveWindow is how recent a session must be for the rescan to pick
 	// its user up (default 30 days).
 	ActiveWindow caddy.Duration `json:"active_window,omitempty"`
+	// OnDelete is what a contact deleted in Mautic means for its users:
+	// wait_for_visit (default) makes none until their next signed-in
+	// request; permanent never again (until an operator deletes their row
+	// from caddy_mautic_deletions).
+	OnDelete string `json:"on_delete,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 
 	"github.com/caddy-mautic/caddy-mautic/inject"
+	"github.com/caddy-mautic/caddy-mautic/provision"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
 
@@ -336,7 +337,15 @@ func (c Handler) validateProvisioning() error {
 			return errors.New("mautic: provisioning locale needs both the site's tag and Mautic's locale, e.g. de de_DE")
 		}
 	}
+	if p.OnDelete != "" && !validOnDelete(p.OnDelete) {
+		return fmt.Errorf("mautic: provisioning on_delete %q is not %s or %s", p.OnDelete, provision.DeleteWaitForVisit, provision.DeletePermanent)
+	}
 	return nil
+}
+
+// validOnDelete reports a known on_delete value.
+func validOnDelete(v string) bool {
+	return v == string(provision.DeleteWaitForVisit) || v == string(provision.DeletePermanent)
 }
 
 // webhookPath is the configured webhook path or its default.

@@ -249,8 +249,9 @@ func (st *state) openEngine() error {
 		Client: st.client, Store: lazyStore{st}, Logger: st.log.Named("provision"),
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
 		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, LocaleDefault: p.LocaleDefault, Rescan: time.Duration(p.Rescan),
-		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.metrics.hooks(),
-		Changes: lazyChanges{st}, OnUsersChanged: st.forgetUsers,
+		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.engineHooks(),
+		Changes:  lazyChanges{st},
+		OnDelete: provision.DeletePolicy(p.OnDelete),
 	})
 	if err != nil {
 		return fmt.Errorf("mautic: provisioning: %w", err)

@@ -70,7 +70,7 @@ func (e *Engine) runBatch(ctx context.Context, jobs []job) {
 	run := &batchRun{e: e, ctx: ctx}
 	refresh, provision := run.sort(ms, rows)
 	run.refresh(refresh)
-	run.provision(provision, heldSet)
+	run.provision(run.tombstoned(provision), heldSet)
 	run.finish()
 }
 
@@ -130,9 +130,15 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 		m.row = row
 		m.prof = newProfile(row, m.hint, r.e.locales, r.e.localeDefault, !m.dropOptional, now)
 		switch {
+		case row.MauticID > 0 && r.e.cache.isDeleted(row.MauticID):
+			r.e.queue.settle(m.t, 0) // its deletion is being confirmed
+			r.e.outcome(OutcomeDeleted)
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}
 			r.e.finish(m, row.MauticID, OutcomeProvisioned)
+			if !m.hint.visitAt.IsZero() {
+				r.e.deletes.check(row.MauticID) // a request's cache miss: is it still there?
+			}
 		case row.MauticID > 0:
 			refresh = append(refresh, m)
 		default:

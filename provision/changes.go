@@ -7,7 +7,6 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/caddy-mautic/caddy-mautic/mautic"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
 
@@ -61,18 +60,14 @@ func (e *Engine) publish(ctx context.Context, changes []userdb.Change) {
 }
 
 // publishWebhook tells other instances what a webhook changed: each
-// touched user's contact as the database now holds it, and each deleted
-// contact.
-func (e *Engine) publishWebhook(ctx context.Context, p *mautic.WebhookPayload, res WebhookResult) {
+// touched user's contact as the database now holds it. Deletions are
+// published once Mautic confirmed them (confirmRound.report): a delete
+// event for a contact that still exists changes nothing anywhere.
+func (e *Engine) publishWebhook(ctx context.Context, res WebhookResult) {
 	if e.cfg.Changes == nil {
 		return
 	}
 	var changes []userdb.Change
-	for _, ev := range p.Events {
-		if ev.Trigger == mautic.TriggerContactDeleted && ev.ContactID > 0 {
-			changes = append(changes, userdb.Change{OldContact: ev.ContactID})
-		}
-	}
 	if len(res.Users) > 0 {
 		sctx, cancel := storeContext(ctx)
 		rows, err := e.store.Users(sctx, res.Users)
@@ -126,8 +121,8 @@ func (e *Engine) SyncChanges(ctx context.Context) error {
 			delete(e.feed.seen, seq)
 		}
 	}
-	if len(users) > 0 && e.cfg.OnUsersChanged != nil {
-		e.cfg.OnUsersChanged(users)
+	if len(users) > 0 {
+		e.cfg.Hooks.usersChanged(users)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 type twoInstances struct {
 	v       *env
 	a, b    *Engine
-	changed chan []string // b's OnUsersChanged
+	changed chan []string // b's Hooks.UsersChanged
 }
 
 func newTwoInstances(t *testing.T, f *dbtest.Fixture) *twoInstances {
@@ -29,7 +29,7 @@ func newTwoInstances(t *testing.T, f *dbtest.Fixture) *twoInstances {
 	cb := v.config()
 	dbB := f.Open(t)
 	cb.Store, cb.Changes = dbB, dbB
-	cb.OnUsersChanged = func(u []string) { ti.changed <- u }
+	cb.Hooks.UsersChanged = func(u []string) { ti.changed <- u }
 	var err error
 	if ti.b, err = New(cb); err != nil {
 		t.Fatal(err)
@@ -75,10 +75,10 @@ func TestChangeFeedCarriesADeleteToTheOtherInstance(t *testing.T) {
 		select {
 		case users := <-ti.changed:
 			if !slices.Contains(users, u.ID) {
-				t.Fatalf("OnUsersChanged(%v); want %s", users, u.ID)
+				t.Fatalf("UsersChanged(%v); want %s", users, u.ID)
 			}
 		default:
-			t.Fatal("OnUsersChanged not called")
+			t.Fatal("UsersChanged not called")
 		}
 	})
 }
@@ -120,7 +120,7 @@ func TestChangeFeedPollsWhileStarted(t *testing.T) {
 	var got []string
 	cfg := v.config()
 	cfg.Changes, cfg.ChangePoll = v.db, 20*time.Millisecond
-	cfg.OnUsersChanged = func(u []string) { mu.Lock(); got = append(got, u...); mu.Unlock() }
+	cfg.Hooks.UsersChanged = func(u []string) { mu.Lock(); got = append(got, u...); mu.Unlock() }
 	v.engine(cfg)
 	other := f.Open(t)
 	// Until the engine has read the feed's end once, an append would be

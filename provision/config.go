@@ -40,6 +40,16 @@ type Store interface {
 	ClearMauticID(ctx context.Context, contactID int) (int64, error)
 	LockUsers(ctx context.Context, userIDs []string) (held []string, release func(), err error)
 	SetConsent(ctx context.Context, userID string, allowed bool, at time.Time) error
+
+	// Deletions (see userdb.DB.DeleteContact).
+	UsersByMauticIDs(ctx context.Context, contactIDs []int) ([]userdb.User, error)
+	SuspectDeleted(ctx context.Context, contactIDs []int, at time.Time) error
+	SuspectedDeletions(ctx context.Context, limit int) ([]int, error)
+	ForgetSuspects(ctx context.Context, contactIDs []int) error
+	DeleteContact(ctx context.Context, contactID int, at time.Time, permanent bool) ([]string, error)
+	Tombstones(ctx context.Context, userIDs []string) (map[string]userdb.Tombstone, error)
+	ClearTombstone(ctx context.Context, userID string, activeAt time.Time) (bool, error)
+	LinkUnlessDeleted(ctx context.Context, userID string, contactID int) (stored int, err error)
 }
 
 var _ Store = (*userdb.DB)(nil)
@@ -118,10 +128,10 @@ type Config struct {
 	// read from it every ChangePoll (default 1 s) and applied to the cache.
 	Changes    ChangeFeed
 	ChangePoll time.Duration
-	// OnUsersChanged, when set, is told of the users whose contact another
-	// instance changed, after the cache learnt it: forget what else is
-	// cached about them (betterauth.Resolver.ForgetUser).
-	OnUsersChanged func(userIDs []string)
+	// OnDelete says what a contact deleted in Mautic means for its users
+	// (default DeleteWaitForVisit): no contact is made for them until their
+	// next signed-in request, or (DeletePermanent) never again.
+	OnDelete DeletePolicy
 
 	// Hooks are optional callbacks for metrics.
 	Hooks Hooks
@@ -147,6 +157,13 @@ func (cfg Config) withDefaults() (Config, error) {
 	}
 	if cfg.RetryMin > 0 && cfg.RetryMax > 0 && cfg.RetryMin > cfg.RetryMax {
 		return cfg, fmt.Errorf("provision: RetryMin %s is over RetryMax %s", cfg.RetryMin, cfg.RetryMax)
+	}
+	switch cfg.OnDelete {
+	case "":
+		cfg.OnDelete = DeleteWaitForVisit
+	case DeleteWaitForVisit, DeletePermanent:
+	default:
+		return cfg, fmt.Errorf("provision: OnDelete %q is not %q or %q", cfg.OnDelete, DeleteWaitForVisit, DeletePermanent)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()

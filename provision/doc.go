@@ -107,8 +107,24 @@
 //
 // # Webhooks
 //
-// Engine.ApplyWebhook applies Mautic's webhook events to users: a deleted
-// contact's users follow it to its merge survivor or are unlinked and
-// provisioned again; a saved contact links the users with its email. The
-// effects are idempotent, so a payload can be applied again.
+// Engine.ApplyWebhook applies Mautic's webhook events to users: a saved
+// contact links the users with its email; a delete of a contact no user is
+// linked to costs nothing, the others are stored (module table
+// caddy_mautic_deleted_contacts) and confirmed with Mautic in batches
+// across webhook bodies (Engine.ConfirmDeletions, run in the background):
+// a contact that still exists unlinks nobody, a merged one moves its users
+// to the survivor, a deleted one unlinks them and leaves a tombstone
+// (caddy_mautic_deletions). The effects are idempotent, so a payload can be
+// applied again.
+//
+// # Deletions
+//
+// A tombstoned user gets no contact: the rescan skips them and webhooks do
+// not link them. With Config.OnDelete DeleteWaitForVisit (the default) the
+// user's next signed-in request after the deletion — ContactFor, whose
+// Visit carries a credential the resolver verified — clears the tombstone
+// and provisions them; with DeletePermanent only an operator can (DELETE
+// FROM caddy_mautic_deletions WHERE user_id = ...). A linked contact found
+// gone (looked up in one batched call when a request misses the cache, or
+// a refresh answered 404) is treated as a deletion whose webhook was lost.
 package provision

@@ -30,6 +30,7 @@ type Engine struct {
 	pause         *pause
 	stats         *counters
 	feed          feedState
+	deletes       *deletions
 
 	mu      sync.Mutex
 	started bool
@@ -65,6 +66,7 @@ func New(cfg Config) (*Engine, error) {
 		consent:       newConsentLog(cfg.MaxQueued),
 		pause:         &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
 		stats:         newCounters(),
+		deletes:       newDeletions(),
 	}, nil
 }
 
@@ -90,6 +92,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.wg.Add(2)
 	go e.maintain(ctx)
 	go e.writeConsent(ctx)
+	e.wg.Add(1)
+	go e.confirmer(ctx)
 	if e.cfg.Changes != nil {
 		e.wg.Add(1)
 		go e.followChanges(ctx)

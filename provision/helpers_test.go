@@ -295,8 +295,22 @@ func (emptyStore) PendingUsers(context.Context, time.Time, int) ([]userdb.User, 
 func (emptyStore) SetMauticID(context.Context, string, int) (int, error) {
 	return 0, userdb.ErrNotFound
 }
-func (emptyStore) ReplaceMauticID(context.Context, int, int) (int64, error) { return 0, nil }
-func (emptyStore) ClearMauticID(context.Context, int) (int64, error)        { return 0, nil }
+func (emptyStore) ReplaceMauticID(context.Context, int, int) (int64, error)       { return 0, nil }
+func (emptyStore) ClearMauticID(context.Context, int) (int64, error)              { return 0, nil }
+func (emptyStore) UsersByMauticIDs(context.Context, []int) ([]userdb.User, error) { return nil, nil }
+func (emptyStore) SuspectDeleted(context.Context, []int, time.Time) error         { return nil }
+func (emptyStore) SuspectedDeletions(context.Context, int) ([]int, error)         { return nil, nil }
+func (emptyStore) ForgetSuspects(context.Context, []int) error                    { return nil }
+func (emptyStore) DeleteContact(context.Context, int, time.Time, bool) ([]string, error) {
+	return nil, nil
+}
+func (emptyStore) Tombstones(context.Context, []string) (map[string]userdb.Tombstone, error) {
+	return nil, nil
+}
+func (emptyStore) ClearTombstone(context.Context, string, time.Time) (bool, error) { return true, nil }
+func (emptyStore) LinkUnlessDeleted(context.Context, string, int) (int, error) {
+	return 0, userdb.ErrNotFound
+}
 func (emptyStore) LockUsers(_ context.Context, ids []string) ([]string, func(), error) {
 	return ids, func() {}, nil
 }

@@ -26,6 +26,7 @@ const (
 	OutcomeGone        Outcome = "gone"        // the user row no longer exists: nothing to do
 	OutcomeOverflow    Outcome = "overflow"    // the queue was full: a later visit or rescan brings the user back
 	OutcomeNoConsent   Outcome = "no_consent"  // the user's last request refused tracking: nothing sent, taken off the queue
+	OutcomeDeleted     Outcome = "deleted"     // the user's contact was deleted in Mautic: none is made until they come back
 )
 
 // WebhookEffect is what one webhook event did to the users. Its values are
@@ -50,8 +51,13 @@ type Hooks struct {
 	Decision func(Rule)
 	// Outcome is called once per user each time a batch is done with them.
 	Outcome func(Outcome)
-	// Webhook is called once per webhook event with its trigger and effect.
+	// Webhook is called once per webhook event with its trigger and effect;
+	// for a delete of a contact users are linked to, once it is confirmed.
 	Webhook func(trigger string, effect WebhookEffect)
+	// UsersChanged is called, from the engine's own goroutine, with the
+	// users whose contact a confirmed deletion or merge changed: forget
+	// what else is cached about them (betterauth.Resolver.ForgetUser).
+	UsersChanged func(userIDs []string)
 }
 
 func (h Hooks) decision(r Rule) {
@@ -63,6 +69,12 @@ func (h Hooks) decision(r Rule) {
 func (h Hooks) outcome(o Outcome) {
 	if h.Outcome != nil {
 		h.Outcome(o)
+	}
+}
+
+func (h Hooks) usersChanged(ids []string) {
+	if h.UsersChanged != nil {
+		h.UsersChanged(ids)
 	}
 }
 

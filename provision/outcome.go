@@ -167,23 +167,25 @@ func (e *Engine) unavailable(ms []*member, kind string, err error, retryAt time.
 			errorFields(err)...)...)
 }
 
-// contactVanished unlinks a user whose stored contact Mautic no longer
-// has, and provisions them again at once.
+// contactVanished records the deletion of a user's stored contact, which
+// Mautic no longer has (its delete webhook was lost), for the confirmer:
+// it is then treated as any deletion.
 func (e *Engine) contactVanished(ctx context.Context, m *member) {
 	old := m.row.MauticID
-	e.cache.markDeleted(old)
-	e.cache.users.Delete(m.userID)
 	sctx, cancel := storeContext(ctx)
 	defer cancel()
-	if _, err := e.store.ClearMauticID(sctx, old); err != nil {
+	if err := e.store.SuspectDeleted(sctx, []int{old}, e.cfg.Now()); err != nil {
 		e.unavailable([]*member{m}, failDatabase, err, timeZero)
 		return
 	}
-	e.publish(ctx, []userdb.Change{{UserID: m.userID, OldContact: old}})
-	e.log.Info("mautic contact no longer exists: provisioning the user again",
+	// Until confirmed, the user's page views neither answer nor patch it.
+	e.cache.markDeleted(old)
+	e.cache.forget(m.userID)
+	e.deletes.pokeUrgent()
+	e.log.Info("mautic contact no longer exists: confirming its deletion",
 		zap.String("user_id", m.userID), zap.Int("from_contact_id", old))
-	e.queue.retry(m.t, time.Now(), kindProvision, m.attempts, m.dropOptional)
-	e.outcome(OutcomeRetry)
+	e.queue.settle(m.t, 0)
+	e.outcome(OutcomeDeleted)
 }
 
 // outcome counts and reports an outcome.

@@ -23,6 +23,10 @@ type hint struct {
 	locale   string // Mautic locale resolved from the visit; "" for none
 	explicit bool   // locale came from the user's choice, not the browser
 	timezone string
+	// visitAt is the engine's Now at the user's last signed-in request; zero
+	// when only the rescan or a webhook queued them. It clears a deletion
+	// older than it.
+	visitAt time.Time
 }
 
 // merge takes newer's values where it has them.
@@ -35,6 +39,9 @@ func (h hint) merge(newer hint) hint {
 	}
 	if newer.timezone != "" {
 		h.timezone = newer.timezone
+	}
+	if newer.visitAt.After(h.visitAt) {
+		h.visitAt = newer.visitAt
 	}
 	return h
 }

@@ -60,6 +60,7 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	// reads the row again before it calls Mautic.
 	if id := v.User.MauticID; id > 0 && e.cache.trustsClaim(uid, id) {
 		e.cache.set(uid, linked{contactID: id, locale: locale})
+		e.deletes.check(id) // once per cache miss: was it deleted meanwhile?
 		return id, true
 	}
 	t := e.queue.push(uid, kindProvision, e.hintOf(v, locale, explicit), true, time.Now())
@@ -91,7 +92,7 @@ func (e *Engine) refreshIfChosen(v Visit, l linked) {
 // hintOf keeps what the visit tells that the database does not hold.
 func (e *Engine) hintOf(v Visit, locale string, explicit bool) hint {
 	id, _ := ParseMtcID(v.MtcID)
-	h := hint{mtcID: id, locale: locale, explicit: explicit}
+	h := hint{mtcID: id, locale: locale, explicit: explicit, visitAt: e.cfg.Now()}
 	if timezonePattern.MatchString(v.Timezone) {
 		h.timezone = v.Timezone
 	}

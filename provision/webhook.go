@@ -13,8 +13,8 @@ import (
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
 
-// webhookLookupTimeout bounds the one Mautic call a webhook effect may
-// make: asking whether a contact was merged away.
+// webhookLookupTimeout bounds the one Mautic call a save event may make:
+// asking whether a user's other contact was merged away.
 const webhookLookupTimeout = 5 * time.Second
 
 // ignoredTriggers are Mautic 5's other webhook triggers: known, but with
@@ -41,6 +41,10 @@ type WebhookResult struct {
 	// Unknown lists the triggers this engine does not know, once each, for
 	// a log line and a metric; they were otherwise ignored.
 	Unknown []string
+	// Pending counts delete events for contacts users are linked to: stored,
+	// and confirmed with Mautic in batches in the background (see
+	// ConfirmDeletions), so their effects are not in this result.
+	Pending int
 }
 
 func (r *WebhookResult) touched(userID string) {
@@ -51,9 +55,12 @@ func (r *WebhookResult) touched(userID string) {
 
 // ApplyWebhook applies a verified webhook's effects on users, in event
 // order:
-//   - mautic.lead_post_delete: users of the deleted contact follow it to
-//     the contact Mautic merged it into, if any, else lose it (and are
-//     provisioned again);
+//   - mautic.lead_post_delete: a contact no user is linked to costs
+//     nothing (one database query for the whole payload); the others are
+//     stored to be confirmed with Mautic in batches, across payloads: a
+//     contact that still exists (a test payload, a replay) unlinks nobody,
+//     users of a merged contact follow the survivor, and users of a deleted
+//     one lose it and get no contact until they come back (Config.OnDelete);
 //   - mautic.lead_post_save_new and _update: users with the contact's
 //     email and no contact get it; a user linked to another contact moves
 //     only when Mautic confirms that one was merged away or no longer
@@ -69,29 +76,75 @@ func (e *Engine) ApplyWebhook(ctx context.Context, p *mautic.WebhookPayload) (We
 	if p == nil {
 		return res, nil
 	}
+	deleted, err := e.recordDeletes(ctx, p.Events)
+	if err != nil {
+		return res, fmt.Errorf("provision: webhook %s: %w", mautic.TriggerContactDeleted, err)
+	}
 	// Counted only once the whole payload is applied: a payload that fails
 	// part-way is retried whole, and would count its first events twice.
 	effects := make([]WebhookEffect, len(p.Events))
 	for i, ev := range p.Events {
-		effect, err := e.applyEvent(ctx, ev, &res)
+		effect, err := e.applyEvent(ctx, ev, deleted, &res)
 		if err != nil {
 			return res, fmt.Errorf("provision: webhook %s: %w", ev.Trigger, err)
 		}
 		res.Events++
 		effects[i] = effect
 	}
-	e.publishWebhook(ctx, p, res)
+	e.publishWebhook(ctx, res)
 	for i, ev := range p.Events {
+		if effects[i] == effectPending {
+			continue // counted once confirmed
+		}
 		e.stats.webhook(effects[i])
 		e.cfg.Hooks.webhook(ev.Trigger, effects[i])
 	}
 	return res, nil
 }
 
-func (e *Engine) applyEvent(ctx context.Context, ev mautic.WebhookEvent, res *WebhookResult) (WebhookEffect, error) {
+// effectPending marks a delete event whose effect is counted when the
+// confirmer has applied it.
+const effectPending WebhookEffect = ""
+
+// recordDeletes stores, for the confirmer, the deleted contacts that users
+// are linked to, and returns them; the others need nothing.
+func (e *Engine) recordDeletes(ctx context.Context, events []mautic.WebhookEvent) (map[int]bool, error) {
+	var ids []int
+	for _, ev := range events {
+		if ev.Trigger == mautic.TriggerContactDeleted && ev.ContactID > 0 {
+			ids = append(ids, ev.ContactID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	users, err := e.store.UsersByMauticIDs(ctx, ids)
+	if err != nil || len(users) == 0 {
+		return nil, err
+	}
+	linked := make(map[int]bool, len(users))
+	var record []int
+	for _, u := range users {
+		if !linked[u.MauticID] {
+			linked[u.MauticID] = true
+			record = append(record, u.MauticID)
+		}
+	}
+	if err := e.store.SuspectDeleted(ctx, record, e.cfg.Now()); err != nil {
+		return nil, err
+	}
+	e.deletes.poke()
+	return linked, nil
+}
+
+func (e *Engine) applyEvent(ctx context.Context, ev mautic.WebhookEvent, deleted map[int]bool, res *WebhookResult) (WebhookEffect, error) {
 	switch {
 	case ev.Trigger == mautic.TriggerContactDeleted:
-		return e.contactDeleted(ctx, ev.ContactID, res)
+		if ev.ContactID > 0 && deleted[ev.ContactID] {
+			res.Pending++
+			return effectPending, nil
+		}
+		return EffectUnchanged, nil
 	case ev.Trigger == mautic.TriggerContactIdentified || ev.Trigger == mautic.TriggerContactUpdated:
 		return e.contactSaved(ctx, ev.Contact, res)
 	case ignoredTriggers[ev.Trigger]:
@@ -102,43 +155,6 @@ func (e *Engine) applyEvent(ctx context.Context, ev mautic.WebhookEvent, res *We
 		}
 		return EffectUnknown, nil
 	}
-}
-
-// contactDeleted moves the users of a deleted contact to the contact
-// Mautic merged it into, or unlinks them and queues them to be
-// provisioned again (their email finds the right contact, if any).
-func (e *Engine) contactDeleted(ctx context.Context, id int, res *WebhookResult) (WebhookEffect, error) {
-	if id <= 0 {
-		return EffectUnchanged, nil
-	}
-	e.cache.markDeleted(id)
-	users, err := e.store.UsersByMauticID(ctx, id)
-	if err != nil || len(users) == 0 {
-		return EffectUnchanged, err
-	}
-	if survivor := e.survivorOf(ctx, id); survivor > 0 {
-		return e.moveUsers(ctx, users, id, survivor, res)
-	}
-	n, err := e.store.ClearMauticID(ctx, id)
-	if err != nil {
-		return EffectUnchanged, err
-	}
-	e.requeue(users, res)
-	res.Cleared += int(n)
-	e.log.Info("mautic contact deleted: users unlinked and queued again", zap.Int("contact_id", id), zap.Int64("users", n))
-	return EffectCleared, nil
-}
-
-// survivorOf returns the contact Mautic merged id into, or 0 when it did
-// not (or cannot say now: the delete stands either way).
-func (e *Engine) survivorOf(ctx context.Context, id int) int {
-	ctx, cancel := context.WithTimeout(ctx, webhookLookupTimeout)
-	defer cancel()
-	c, err := e.client.Contacts.Get(ctx, id)
-	if err != nil || c.ID == id || e.cache.isDeleted(c.ID) {
-		return 0
-	}
-	return c.ID
 }
 
 // moveUsers moves every user of contact from to contact to.
@@ -155,19 +171,6 @@ func (e *Engine) moveUsers(ctx context.Context, users []userdb.User, from, to in
 	res.Moved += int(n)
 	e.log.Info("mautic contact merged: users follow the survivor", zap.Int("from_contact_id", from), zap.Int("contact_id", to), zap.Int64("users", n))
 	return EffectMoved, nil
-}
-
-// requeue forgets users who lost their contact and queues them to be
-// provisioned again.
-func (e *Engine) requeue(users []userdb.User, res *WebhookResult) {
-	now := time.Now()
-	for _, u := range users {
-		e.cache.forget(u.ID)
-		if e.queue.push(u.ID, kindProvision, hint{}, false, now) == nil {
-			e.outcome(OutcomeOverflow)
-		}
-		res.touched(u.ID)
-	}
 }
 
 // contactSaved links the users with the contact's email: those without a
@@ -202,7 +205,8 @@ func (e *Engine) contactSaved(ctx context.Context, c *mautic.Contact, res *Webho
 	return effect, nil
 }
 
-// linkByEmail gives a user without a contact the contact with their email.
+// linkByEmail gives a user without a contact the contact with their email,
+// unless their contact was deleted and they have not come back since.
 func (e *Engine) linkByEmail(ctx context.Context, u userdb.User, contactID int, res *WebhookResult) (WebhookEffect, error) {
 	ok, err := e.setLink(ctx, u.ID, contactID, res)
 	if !ok || err != nil {
@@ -214,9 +218,10 @@ func (e *Engine) linkByEmail(ctx context.Context, u userdb.User, contactID int, 
 }
 
 // setLink stores contactID as the user's mauticId unless the row holds
-// one already (or is gone), and caches it. ok reports a change.
+// one already, is gone, or a deletion holds the user back (a tombstone),
+// and caches it. ok reports a change.
 func (e *Engine) setLink(ctx context.Context, userID string, contactID int, res *WebhookResult) (ok bool, err error) {
-	stored, err := e.store.SetMauticID(ctx, userID, contactID)
+	stored, err := e.store.LinkUnlessDeleted(ctx, userID, contactID)
 	if errors.Is(err, userdb.ErrNotFound) {
 		return false, nil
 	}
@@ -253,21 +258,28 @@ func (e *Engine) moveIfGone(ctx context.Context, u userdb.User, contactID int, r
 	}
 }
 
-// replaceVanished unlinks every user of contact old, which Mautic no
-// longer has, links u to contactID, and queues the others (other emails)
-// to be provisioned again.
+// replaceVanished applies the deletion of contact old, which Mautic no
+// longer has (its users get tombstones and lose it), then links u to
+// contactID, which has their email, unless their deletion is permanent.
+// The others (other emails) wait for their next visit.
 func (e *Engine) replaceVanished(ctx context.Context, u userdb.User, old, contactID int, res *WebhookResult) (WebhookEffect, error) {
 	e.cache.markDeleted(old)
-	users, err := e.store.UsersByMauticID(ctx, old)
+	users, err := e.store.DeleteContact(ctx, old, e.cfg.Now(), e.cfg.OnDelete == DeletePermanent)
 	if err != nil {
 		return EffectUnchanged, err
 	}
-	if _, err := e.store.ClearMauticID(ctx, old); err != nil {
-		return EffectUnchanged, err
+	for _, uid := range users {
+		e.cache.forget(uid)
+		res.touched(uid)
+		if uid != u.ID {
+			res.Cleared++
+		}
 	}
-	others := slices.DeleteFunc(users, func(o userdb.User) bool { return o.ID == u.ID })
-	e.requeue(others, res)
-	res.Cleared += len(others)
+	// A contact with the user's email exists: linking them makes none.
+	free, err := e.store.ClearTombstone(ctx, u.ID, e.cfg.Now().Add(time.Millisecond))
+	if err != nil || !free {
+		return EffectCleared, err
+	}
 	ok, err := e.setLink(ctx, u.ID, contactID, res)
 	if err != nil {
 		return EffectUnchanged, err

@@ -30,6 +30,7 @@ func moduleTables() []moduleTable {
 		webhookTable(),
 		changesTable(),
 		consentTable(),
+		deletedContactsTable(), deletionsTable(), // deletions.go
 	}
 }
 

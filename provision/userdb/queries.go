@@ -16,6 +16,7 @@ type queries struct {
 	usersByIDs      string // + placeholders + ")"
 	usersByEmails   string // + placeholders + ")"
 	usersByMauticID string
+	usersOfIDs      string // + placeholders + ")": by mauticId
 	lookupSession   string
 	setMauticID     string
 	readMauticID    string
@@ -65,6 +66,7 @@ func buildQueries(dialect string, cfg Config) queries {
 		usersByIDs:      fromUser + uid + " IN (",
 		usersByEmails:   fromUser + "LOWER(" + d.col("u", c.UserEmail) + ") IN (",
 		usersByMauticID: fromUser + mid + " = " + d.placeholder(1) + " ORDER BY " + uid,
+		usersOfIDs:      fromUser + mid + " IN (",
 		lookupSession: "SELECT " + userCols + ", " + d.col("s", c.SessionExpiresAt) + sessionJoin +
 			" WHERE " + d.col("s", c.SessionToken) + " = " + d.placeholder(1) +
 			" AND " + sExpires + " > " + d.placeholder(2) + exactToken(d, d.col("s", c.SessionToken)),
@@ -77,7 +79,7 @@ func buildQueries(dialect string, cfg Config) queries {
 		replaceMauticID: update + d.placeholder(1) + " WHERE " + mauticID + " = " + d.placeholder(2),
 		clearMauticID:   update + "NULL WHERE " + mauticID + " = " + d.placeholder(1),
 		pendingUsers: "SELECT " + userCols + sessionJoin +
-			" WHERE " + mid + " IS NULL AND " + sExpires + " > " + d.placeholder(1) +
+			" WHERE " + mid + " IS NULL AND " + d.notTombstoned(uid) + " AND " + sExpires + " > " + d.placeholder(1) +
 			" AND " + sUpdated + " >= " + d.placeholder(2) +
 			" AND " + d.consentAllowed(uid) +
 			" GROUP BY " + strings.Join(groupCols, ", ") +
