@@ -66,6 +66,10 @@ func TestChangeFeedCarriesADeleteToTheOtherInstance(t *testing.T) {
 
 		deleteContact(t, v, old)
 		applyBodies(t, ti.a, hooks.take())
+		// a confirms the deletion with Mautic, then publishes it.
+		if _, err := ti.a.ConfirmDeletions(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		if err := ti.b.SyncChanges(context.Background()); err != nil {
 			t.Fatal(err)
 		}

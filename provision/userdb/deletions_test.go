@@ -25,6 +25,12 @@ func TestDeleteContactTombstonesUntilAVisit(t *testing.T) {
 		erased := f.AddUser(t, userdb.User{ID: "erased", MauticID: 43})
 		f.AddSession(t, erased.ID, "te", week)
 		at := time.UnixMilli(time.Now().UnixMilli())
+		// All three allowed tracking: only the tombstones hold them back.
+		for _, id := range []string{gone.ID, kept.ID, erased.ID} {
+			if err := db.SetConsent(ctxT(t), id, true, at.Add(-time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
 
 		users, err := db.DeleteContact(ctxT(t), 41, at, false)
 		if err != nil || !slices.Equal(users, []string{"gone"}) {
