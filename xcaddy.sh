@@ -22,6 +22,9 @@ OUTPUT=${OUTPUT:-./caddy}
 # tree. Marked private, go never asks a proxy or the checksum database about
 # it (a proxy would refuse the lookup rather than answer "not found", and go
 # would stop there); every other module goes through GOPROXY and GOSUMDB.
+# GOVCS off for it turns the direct lookup that private modules get (xcaddy's
+# `go get` asks which module holds .../caddymodule) into "not found" without
+# a git clone, so go settles on the replacement.
 private() {
 	local list=$1
 	case ",$list," in *",$MODULE,"*) echo "$list" ;; *) echo "${list:+$list,}$MODULE" ;; esac
@@ -29,7 +32,8 @@ private() {
 GONOPROXY=$(private "$(go env GONOPROXY)")
 GONOSUMDB=$(private "$(go env GONOSUMDB)")
 GOPRIVATE=$(private "$(go env GOPRIVATE)")
-export GONOPROXY GONOSUMDB GOPRIVATE
+GOVCS=$MODULE:off$(v=$(go env GOVCS) && echo "${v:+,$v}")
+export GONOPROXY GONOSUMDB GOPRIVATE GOVCS
 
 # xcaddy writes the go.mod of its temporary build module itself: let go
 # update it, whatever GOFLAGS the environment has.
