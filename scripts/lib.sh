@@ -2,6 +2,19 @@
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# require_tools NAME... stops with one line naming every missing command:
+# the tools a fresh machine needs before the scripts can install the rest.
+require_tools() {
+	local t missing=()
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "missing: ${missing[*]}: install Go (as go.mod says), Node.js 20.19+ with npm, git, curl, MariaDB and PostgreSQL (server and client) first" >&2
+		return 1
+	fi
+}
+
 # ensure_mariadb starts the local MariaDB server when nothing answers on
 # 127.0.0.1:3306, and waits until it accepts root logins.
 ensure_mariadb() {
