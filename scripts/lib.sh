@@ -15,6 +15,20 @@ require_tools() {
 	fi
 }
 
+# with_lock NAME CMD... runs CMD, holding flock on $CADDY_MAUTIC_LOCKS/NAME.lock
+# when CADDY_MAUTIC_LOCKS names a folder: several checkouts on one machine
+# then take turns for what cannot run twice at once (the caddymodule tests
+# bind the fixed admin address localhost:2999) or should not (Caddy builds).
+with_lock() {
+	local name=$1
+	shift
+	if [ -n "${CADDY_MAUTIC_LOCKS:-}" ]; then
+		flock "$CADDY_MAUTIC_LOCKS/$name.lock" "$@"
+	else
+		"$@"
+	fi
+}
+
 # ensure_mariadb starts the local MariaDB server when nothing answers on
 # 127.0.0.1:3306, and waits until it accepts root logins.
 ensure_mariadb() {
