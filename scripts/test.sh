@@ -29,6 +29,13 @@ if [ -n "$unformatted" ]; then
 	exit 1
 fi
 
+step "README: no section twice"
+dups=$(grep -E '^#{2,3} ' README.md | sort | uniq -d)
+if [ -n "$dups" ]; then
+	printf 'README.md has these sections twice:\n%s\n' "$dups" >&2
+	exit 1
+fi
+
 step "go test -race"
 # The caddymodule tests run on their own, under with_lock (scripts/lib.sh).
 all=$(go list ./...)
