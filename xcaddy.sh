@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # Builds ./caddy: Caddy v2.11.9 with caddy-mautic from this working tree,
-# using a pinned xcaddy run through `go run`, so nothing is installed, then
-# lists the mautic modules.
+# with xcaddy v0.4.5 built from the pinned tool module in scripts/xcaddy (its
+# go.mod and go.sum fix every module xcaddy needs), so nothing is installed,
+# then lists the mautic modules.
 #
 #   ./xcaddy.sh                       build ./caddy
 #   OUTPUT=/tmp/caddy ./xcaddy.sh     build elsewhere
 #
 # It works from an empty module cache: xcaddy, Caddy and their dependencies
 # come through the environment's own GOPROXY and are checked against its
-# GOSUMDB, as any `go get` would. Once they are in the module cache it works
-# offline too: go asks the network only about versions it does not hold.
+# GOSUMDB (xcaddy's own against scripts/xcaddy/go.sum), as any `go get`
+# would. Once they are in the module cache it works offline too: go asks the
+# network only about versions it does not hold. (Not `go run xcaddy@version`:
+# that always asks the proxy for xcaddy's latest version, so it fails
+# offline.)
 set -euo pipefail
 cd "$(dirname "$0")"
 
-XCADDY_VERSION=v0.4.5
 CADDY_VERSION=v2.11.9
 MODULE=github.com/caddy-mautic/caddy-mautic
 OUTPUT=${OUTPUT:-./caddy}
+
+TOOLS=$(mktemp -d)
+trap 'rm -rf "$TOOLS"' EXIT
+# -mod=readonly: the tool module's go.mod and go.sum are used as committed.
+GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly" \
+	go -C scripts/xcaddy build -o "$TOOLS/xcaddy" github.com/caddyserver/xcaddy/cmd/xcaddy
 
 # caddy-mautic is not published: --replace below points it at this working
 # tree. Marked private, go never asks a proxy or the checksum database about
@@ -42,7 +51,7 @@ export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"
 # The plugin is the package that registers the module (the repository's root
 # holds no Go package); --replace points the whole module at this working
 # tree.
-go run "github.com/caddyserver/xcaddy/cmd/xcaddy@${XCADDY_VERSION}" build "$CADDY_VERSION" \
+"$TOOLS/xcaddy" build "$CADDY_VERSION" \
 	--with "$MODULE/caddymodule" \
 	--replace "$MODULE=$(pwd)" \
 	--output "$OUTPUT"
