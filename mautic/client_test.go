@@ -221,7 +221,7 @@ func TestWireServerRateLimit(t *testing.T) {
 		if st.ServerLimit != 5 || st.ServerRemaining != 0 || st.HeldUntil.IsZero() {
 			t.Fatalf("state %+v", st)
 		}
-		_, err := c.Contacts.Get(ctxTimeout(t, 100*time.Millisecond), 1)
+		_, err := c.Contacts.Get(ctxTimeout(t, 10*time.Second), 1)
 		var e *Error
 		if !IsRateLimited(err) || !errors.As(err, &e) || e.RetryAt.Before(time.Now().Add(20*time.Second)) {
 			t.Fatalf("err = %v; want a rate-limited error with RetryAt near the reset", err)
@@ -235,7 +235,7 @@ func TestWireServerRateLimit(t *testing.T) {
 			reply(w, 429, recorded(t, "70_ratelimit_call_6"), limitHeaders(0)...)
 		})
 		c := f.client(t)
-		_, err := c.Contacts.Get(ctxTimeout(t, time.Second), 1)
+		_, err := c.Contacts.Get(ctxTimeout(t, 10*time.Second), 1)
 		var e *Error
 		if !errors.As(err, &e) || e.Status != 429 || e.RetryAt.IsZero() || !IsRateLimited(err) {
 			t.Fatalf("err = %#v", err)
