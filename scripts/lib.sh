@@ -69,8 +69,9 @@ ensure_chromium() {
 	if [ -x /usr/bin/chromium ]; then return 0; fi
 	step "installing Chromium"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq chromium >/dev/null
+	# Wait for another apt or dpkg run to finish instead of failing at once.
+	apt-get -o DPkg::Lock::Timeout=300 update -qq
+	apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null
 }
 
 # wait_for polls a check for up to 30 s.
