@@ -28,4 +28,19 @@
 // is held back until its name shows whether it is the insertion point. Once
 // the snippet is in, or the look-ahead is exhausted, every write goes straight
 // to the underlying writer.
+//
+// # Where and how
+//
+// The snippet goes before the first </head> (Options.Placement, the
+// default), after <head>, or before </body>; when <body> opens first, before
+// it. A page that already has MauticTrackingObject is left alone. The
+// insertion tag must end within Options.LookAhead (64 KiB) or the page passes
+// through unchanged, which also bounds the memory per response.
+//
+// Headers: Content-Length grows by the snippet when the first write holds the
+// insertion point and is dropped otherwise; a strong ETag becomes weak;
+// Accept-Ranges goes; Vary stays. A Content-Security-Policy nonce is put on
+// the snippet; a policy that would block it is left alone and reported
+// through Options.OnCSPBlocked. Flush, Hijack, http.ResponseController,
+// Unwrap, trailers and ReadFrom keep working through the writer.
 package inject

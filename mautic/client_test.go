@@ -132,9 +132,11 @@ func TestWireRetryLimits(t *testing.T) {
 		}
 	})
 	t.Run("context deadline", func(t *testing.T) {
-		f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) { reply(w, 503, server503, "Retry-After", "5") })
-		c := f.client(t)
-		_, err := c.Contacts.Get(ctxTimeout(t, time.Second), 1)
+		// A deadline an hour away and a Retry-After of two hours: only the
+		// deadline stops the retry, however slow the machine.
+		f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) { reply(w, 503, server503, "Retry-After", "7200") })
+		c := f.client(t, func(cfg *Config) { cfg.Retry.MaxElapsed = 24 * time.Hour })
+		_, err := c.Contacts.Get(ctxTimeout(t, time.Hour), 1)
 		if !IsUnavailable(err) || f.count() != 1 {
 			t.Fatalf("err %v after %d calls; the wait passes the deadline", err, f.count())
 		}
@@ -148,15 +150,24 @@ func TestWireRetryLimits(t *testing.T) {
 		})
 		c.jitter = func(n int64) int64 { return n - 1 }
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			for f.count() == 0 {
-				time.Sleep(time.Millisecond)
+		defer cancel()
+		// The caller gives up while the client waits out the hour of backoff
+		// after the 503: cancelled inside that wait, not at some moment a
+		// goroutine happens to pick.
+		var waits []time.Duration
+		c.sleep = func(ctx context.Context, d time.Duration) error {
+			if d > 0 {
+				waits = append(waits, d)
+				cancel()
 			}
-			cancel()
-		}()
+			return wait.For(ctx, d)
+		}
 		_, err := c.Contacts.Get(ctx, 1)
 		if !errors.Is(err, context.Canceled) || !IsUnavailable(err) {
 			t.Fatalf("err = %v; want the 503 with the cancellation", err)
+		}
+		if len(waits) != 1 || waits[0] != time.Hour || f.count() != 1 {
+			t.Fatalf("waited %v after %d calls; want one hour of backoff after the one call", waits, f.count())
 		}
 	})
 	t.Run("per-attempt timeout", func(t *testing.T) {
@@ -168,10 +179,27 @@ func TestWireRetryLimits(t *testing.T) {
 			}
 		})
 		defer close(release)
-		c := f.client(t, func(cfg *Config) { cfg.Timeout = 50 * time.Millisecond; cfg.Retry.MaxAttempts = 2 })
+		// The fake never answers, so every attempt ends at its timeout; the
+		// attempts are counted where the client makes them (Observe), since
+		// on a slow machine an attempt may time out before the fake sees it.
+		var mu sync.Mutex
+		var calls []Call
+		c := f.client(t, func(cfg *Config) {
+			cfg.Timeout = 50 * time.Millisecond
+			cfg.Retry.MaxAttempts = 2
+			cfg.Retry.MaxElapsed = time.Hour
+			cfg.Observe = func(c Call) { mu.Lock(); calls = append(calls, c); mu.Unlock() }
+		})
 		_, err := c.Contacts.Get(context.Background(), 1)
-		if !IsUnavailable(err) || !strings.Contains(err.Error(), "no answer within 50ms") || f.count() != 2 {
-			t.Fatalf("err %v after %d calls", err, f.count())
+		mu.Lock()
+		defer mu.Unlock()
+		if !IsUnavailable(err) || !strings.Contains(err.Error(), "no answer within 50ms") || len(calls) != 2 {
+			t.Fatalf("err %v after %d attempts", err, len(calls))
+		}
+		for i, call := range calls {
+			if call.Attempt != i+1 || !errors.Is(call.Err, context.DeadlineExceeded) {
+				t.Errorf("attempt %d: %+v; want the per-attempt timeout", i+1, call)
+			}
 		}
 	})
 }
@@ -193,7 +221,7 @@ func TestWireServerRateLimit(t *testing.T) {
 		if st.ServerLimit != 5 || st.ServerRemaining != 0 || st.HeldUntil.IsZero() {
 			t.Fatalf("state %+v", st)
 		}
-		_, err := c.Contacts.Get(ctxTimeout(t, 100*time.Millisecond), 1)
+		_, err := c.Contacts.Get(ctxTimeout(t, 10*time.Second), 1)
 		var e *Error
 		if !IsRateLimited(err) || !errors.As(err, &e) || e.RetryAt.Before(time.Now().Add(20*time.Second)) {
 			t.Fatalf("err = %v; want a rate-limited error with RetryAt near the reset", err)
@@ -207,7 +235,7 @@ func TestWireServerRateLimit(t *testing.T) {
 			reply(w, 429, recorded(t, "70_ratelimit_call_6"), limitHeaders(0)...)
 		})
 		c := f.client(t)
-		_, err := c.Contacts.Get(ctxTimeout(t, time.Second), 1)
+		_, err := c.Contacts.Get(ctxTimeout(t, 10*time.Second), 1)
 		var e *Error
 		if !errors.As(err, &e) || e.Status != 429 || e.RetryAt.IsZero() || !IsRateLimited(err) {
 			t.Fatalf("err = %#v", err)

@@ -32,7 +32,7 @@ func TestScenarioChosenLocaleIsSynced(t *testing.T) {
 		c, _ := v.m.Contact(id)
 		return c.Fields["preferred_locale"] == "fr_FR"
 	}, "preferred_locale fr_FR")
-	waitFor(t, time.Second, func() bool { return e.Stats().Queued == 0 }, "queue empty")
+	waitFor(t, 10*time.Second, func() bool { return e.Stats().Queued == 0 }, "queue empty")
 	if n := v.m.Calls(routeBatchEdit); n != 1 {
 		t.Errorf("%d batch edits for one locale change, want 1", n)
 	}
@@ -63,7 +63,7 @@ func TestScenarioRefreshFollowsAMerge(t *testing.T) {
 	vis.ParaglideLocale = "nl"
 	e.ContactFor(context.Background(), vis)
 	waitFor(t, 5*time.Second, func() bool { return v.mauticID(u) == winner }, "mauticId moved to the survivor")
-	waitFor(t, time.Second, func() bool { id, _ := e.ContactFor(context.Background(), vis); return id == winner }, "cache on the survivor")
+	waitFor(t, 10*time.Second, func() bool { id, _ := e.ContactFor(context.Background(), vis); return id == winner }, "cache on the survivor")
 	if c, _ := v.m.Contact(winner); c.Fields["preferred_locale"] != "nl_NL" {
 		t.Errorf("survivor's preferred_locale %q, want nl_NL", c.Fields["preferred_locale"])
 	}

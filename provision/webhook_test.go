@@ -322,11 +322,14 @@ func TestWebhooksLiveDuringABurst(t *testing.T) {
 			t.Fatalf("user %s: stored %d, contact %d", u.ID, ids[u.ID], c.ID)
 		}
 	}
+	// The simulator posts one event per POST inside its batch/new answer.
+	// On a loaded machine every row can hold its id (stored by the engine
+	// or by a webhook) while it is still posting the last ones: the count is
+	// an eventual effect.
+	applied := func() uint64 { return e.Stats().Webhooks[EffectLinked] + e.Stats().Webhooks[EffectUnchanged] }
+	waitFor(t, 20*time.Second, func() bool { return applied() >= 300 }, "one webhook event applied per new contact")
 	if errs := hooks.errors(); len(errs) != 0 {
 		t.Errorf("webhooks failed: %v", errs)
-	}
-	if got := e.Stats().Webhooks[EffectLinked] + e.Stats().Webhooks[EffectUnchanged]; got < 300 {
-		t.Errorf("%d webhook events applied, want one per new contact: %v %v", got, e.Stats(), v.m.CallCounts())
 	}
 }
 

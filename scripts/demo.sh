@@ -153,7 +153,7 @@ build_caddy() {
 		return
 	fi
 	step "building ./caddy (./xcaddy.sh)"
-	./xcaddy.sh
+	with_lock xcaddy ./xcaddy.sh
 }
 
 build_simulator() {

@@ -2,6 +2,33 @@
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# require_tools NAME... stops with one line naming every missing command:
+# the tools a fresh machine needs before the scripts can install the rest.
+require_tools() {
+	local t missing=()
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "missing: ${missing[*]}: install Go (as go.mod says), Node.js 20.19+ with npm, git, curl, MariaDB and PostgreSQL (server and client) first" >&2
+		return 1
+	fi
+}
+
+# with_lock NAME CMD... runs CMD, holding flock on $CADDY_MAUTIC_LOCKS/NAME.lock
+# when CADDY_MAUTIC_LOCKS names a folder: several checkouts on one machine
+# then take turns for what cannot run twice at once (the caddymodule tests
+# bind the fixed admin address localhost:2999) or should not (Caddy builds).
+with_lock() {
+	local name=$1
+	shift
+	if [ -n "${CADDY_MAUTIC_LOCKS:-}" ]; then
+		flock "$CADDY_MAUTIC_LOCKS/$name.lock" "$@"
+	else
+		"$@"
+	fi
+}
+
 # ensure_mariadb starts the local MariaDB server when nothing answers on
 # 127.0.0.1:3306, and waits until it accepts root logins.
 ensure_mariadb() {
@@ -42,8 +69,9 @@ ensure_chromium() {
 	if [ -x /usr/bin/chromium ]; then return 0; fi
 	step "installing Chromium"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq chromium >/dev/null
+	# Wait for another apt or dpkg run to finish instead of failing at once.
+	apt-get -o DPkg::Lock::Timeout=300 update -qq
+	apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null
 }
 
 # wait_for polls a check for up to 30 s.

@@ -49,4 +49,8 @@
 //
 // The package uses only the standard library and shares no code with the
 // client in package mautic, so a client bug cannot hide behind shared code.
+//
+// The same simulator runs as a server for demos and browser tests:
+//
+//	go run ./mautic/mautictest/cmd/mautic-sim -addr 127.0.0.1:8081 -inspect 127.0.0.1:8082
 package mautictest

@@ -35,4 +35,11 @@
 // refusal that may turn (JWKS unreachable, lookup failed, a JWT not valid
 // yet) is not remembered. A request with missing, forged, expired or unverifiable
 // credentials is anonymous: Resolve never fails a request.
+//
+// JWKS are fetched from the upstream's /api/auth/jwks lazily, and again on
+// an unknown kid at most once per 5 minutes. Session lookups are cached per
+// token for a minute, never past the session's expiry, with one lookup in
+// flight per token. Signed cookies verify with the current secret only, as on
+// the server, so rotating away a leaked secret really locks it out; jwe
+// caches try every configured secret.
 package betterauth

@@ -11,6 +11,14 @@
 // they are missing. Three dialects are supported: MySQL/MariaDB, PostgreSQL and
 // SQLite (modernc.org/sqlite, pure Go, so Caddy still builds without cgo).
 //
+// The DSN is the application's DATABASE_URL as it is (mysql://...,
+// postgresql://...?schema=public, file:./dev.db); errors never show its
+// password. Better Auth's table and column names (user, session, camelCase
+// columns) are the defaults and can all be configured (Prisma without @@map
+// names its tables User and Session); Open checks that they exist and says
+// which setting to fix. Package dbtest gives tests a fresh database with
+// Better Auth 1.7.25's own schema.
+//
 // # Writes never go backwards
 //
 // SetMauticID stores an id only when the row holds none or the same one (a
