@@ -50,7 +50,7 @@ func New(cfg Config) (*Engine, error) {
 		store:   cfg.Store,
 		log:     cfg.Logger,
 		locales: l,
-		queue:   newQueue(cfg.MaxQueued, cfg.RetryMin),
+		queue:   newQueue(cfg.MaxQueued),
 		cache:   newContactCache(cfg.CacheTTL),
 		pause:   &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},
 		stats:   newCounters(),

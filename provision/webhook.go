@@ -162,7 +162,7 @@ func (e *Engine) requeue(users []userdb.User, res *WebhookResult) {
 	now := time.Now()
 	for _, u := range users {
 		e.cache.forget(u.ID)
-		if e.queue.push(u.ID, kindProvision, hint{}, false, now) == nil {
+		if e.queue.push(u.ID, kindProvision, hint{}, now) == nil {
 			e.outcome(OutcomeOverflow)
 		}
 		res.touched(u.ID)
