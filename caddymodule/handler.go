@@ -233,7 +233,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if !h.path.mayTrack(r) {
 		return next.ServeHTTP(w, r)
 	}
-	h.syncContactCookie(w, r, v)
+	if h.syncContactCookie(w, r, v) {
+		// One user's contact id must not reach others through a shared cache.
+		w = newPrivateWriter(w)
+	}
 	return h.serveInjected(w, r, next)
 }
 
