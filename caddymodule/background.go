@@ -18,7 +18,7 @@ import (
 const (
 	connectMinWait   = time.Second
 	connectMaxWait   = 30 * time.Second
-	emailCheckEvery  = time.Hour
+	emailCheckEvery  = 5 * time.Minute
 	emailCheckRetry  = time.Minute
 	backgroundCallTO = 10 * time.Second
 )
@@ -82,7 +82,8 @@ func (st *state) connect(ctx context.Context) {
 }
 
 // checkEmailField reads whether Mautic lets tracking hits set the email
-// (needed by the hand-over), once at start and then hourly.
+// (needed by the hand-over), once at start and then every emailCheckEvery:
+// an admin's change shows within minutes, for 12 calls an hour.
 func (st *state) checkEmailField(ctx context.Context) {
 	for {
 		next := emailCheckEvery
@@ -96,8 +97,10 @@ func (st *state) checkEmailField(ctx context.Context) {
 			next = emailCheckRetry
 			st.logFailure("mautic", "cannot read Mautic's email field; will retry", zap.Error(err))
 		case f.IsPubliclyUpdatable:
+			st.emailAt.Store(time.Now().UnixMilli())
 			st.emailUpd.Store(emailFlagOn)
 		default:
+			st.emailAt.Store(time.Now().UnixMilli())
 			if st.emailUpd.Swap(emailFlagOff) != emailFlagOff && st.cfg.Handover {
 				st.log.Warn("first_party handover is on, but Mautic's email field is not publicly updatable: " +
 					"the hand-over has no effect until an admin sets it (Settings > Custom Fields > Email > Publicly updatable)")

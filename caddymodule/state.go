@@ -109,6 +109,7 @@ type state struct {
 	devices  *deviceMap
 	proxy    *http.Transport
 	emailUpd atomic.Int32 // emailFlagUnknown, emailFlagOn, emailFlagOff
+	emailAt  atomic.Int64 // when emailUpd was last read from Mautic, Unix ms
 	ping     pingCache
 
 	cancel context.CancelFunc
@@ -162,7 +163,7 @@ func (st *state) openClient() error {
 	}
 	cfg := mautic.Config{
 		BaseURL: base.String(), Auth: auth, Timeout: time.Duration(a.Timeout),
-		Logger: slogOf(st.log.Named("api")), Observe: st.metrics.observeCall,
+		Logger: slogOf(st.log.Named("api")), Observe: st.observeCall,
 	}
 	if b := a.Budget; b != nil {
 		cfg.Budget = mautic.Budget{Requests: b.Requests, Per: time.Duration(b.Per), Burst: b.Burst}
