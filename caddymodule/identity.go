@@ -46,6 +46,7 @@ func (h *Handler) identify(r *http.Request) visitor {
 		return visitor{}
 	}
 	st.metrics.identity.WithLabelValues(id.Source.String()).Inc()
+	st.secrets.verifiedBy(id.Source)
 	caddyhttp.SetVar(r.Context(), VarUserID, id.UserID)
 	if st.engine == nil {
 		return visitor{user: id}
