@@ -199,6 +199,11 @@ func (st *state) openResolver() error {
 				} else if ce := st.log.Check(zap.DebugLevel, "invalid_signature"); ce != nil {
 					ce.Write(zap.String("reason", string(reason)))
 				}
+			case betterauth.RejectUnknownKey, betterauth.RejectJWTInvalid:
+				// Forged or foreign tokens: counted, not an outage.
+				if ce := st.log.Check(zap.DebugLevel, "invalid_signature"); ce != nil {
+					ce.Write(zap.String("reason", string(reason)))
+				}
 			}
 		},
 	}
