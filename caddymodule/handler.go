@@ -75,6 +75,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //		webhook [<path>] {
 //			secret <secret> [<older_secret>...]
 //			max_body <size>
+//			read_timeout <duration>
 //			spool_dir <dir>
 //		}
 //		first_party <prefix> {
