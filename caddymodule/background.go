@@ -18,7 +18,7 @@ import (
 const (
 	connectMinWait   = time.Second
 	connectMaxWait   = 30 * time.Second
-	emailCheckEvery  = time.Hour
+	emailCheckEvery  = 5 * time.Minute
 	emailCheckRetry  = time.Minute
 	backgroundCallTO = 10 * time.Second
 )
@@ -81,10 +81,10 @@ func (st *state) connect(ctx context.Context) {
 	}
 }
 
-// checkFields reads Mautic's contact fields, once at start and then
-// hourly: whether tracking hits may set the email (needed by the
-// hand-over), and which fields identify a contact (stripped from proxied
-// hits).
+// checkFields reads Mautic's contact fields, once at start and then every
+// emailCheckEvery: whether tracking hits may set the email (needed by the
+// hand-over; an admin's change shows within minutes, for 12 calls an
+// hour), and which fields identify a contact (stripped from proxied hits).
 func (st *state) checkFields(ctx context.Context) {
 	for {
 		next := emailCheckEvery
@@ -120,6 +120,7 @@ func (st *state) learnFields(fields []mautic.Field) {
 	}
 	ids := newIdentifiers(unique)
 	st.ids.Store(&ids)
+	st.emailAt.Store(time.Now().UnixMilli())
 	if emailPublic {
 		st.emailUpd.Store(emailFlagOn)
 		return

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig/caddyfile"
@@ -432,6 +433,16 @@ func (h *Handler) parseWebhook(d *caddyfile.Dispenser) error {
 				return d.Errf("max_body %q: expected a size between 1 B and 1 GiB, such as 4MiB", v)
 			}
 			c.MaxBody = int64(n)
+		case "read_timeout":
+			v, err := singleArg(d)
+			if err != nil {
+				return err
+			}
+			t, err := caddy.ParseDuration(v)
+			if err != nil || t <= 0 || t > time.Hour {
+				return d.Errf("read_timeout %q: expected a duration between 1ms and 1h, such as 10s", v)
+			}
+			c.ReadTimeout = caddy.Duration(t)
 		case "spool_dir":
 			v, err := singleArg(d)
 			if err != nil {
@@ -439,7 +450,7 @@ func (h *Handler) parseWebhook(d *caddyfile.Dispenser) error {
 			}
 			c.SpoolDir = v
 		default:
-			return unknownSub(d, "webhook", "secret", "max_body", "spool_dir")
+			return unknownSub(d, "webhook", "secret", "max_body", "read_timeout", "spool_dir")
 		}
 	}
 	return nil

@@ -111,6 +111,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 			webhook /hooks/mautic {
 				secret {env.MAUTIC_WEBHOOK_SECRET} {env.MAUTIC_WEBHOOK_OLD_SECRET}
 				max_body 1MiB
+				read_timeout 20s
 				spool_dir /var/lib/caddy/spool
 			}
 			first_party /mtc-proxy {
@@ -134,7 +135,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 			"api":{"url":"{env.MAUTIC_BASEURL}","basic_auth":{"username":"{env.MAUTIC_USERNAME}","password":"{env.MAUTIC_PASSWORD}"}},
 			"better_auth":{"secrets":["{env.BETTER_AUTH_SECRET}","{env.BETTER_AUTH_OLD_SECRET}"],"upstream":"http://127.0.0.1:3000","cookie_prefix":"myapp","secure_cookies":"always","bearer":"session","get_session_path":"/auth/get-session","jwks_path":"off","cache_ttl":30000000000},
 			"database":{"dsn":"{env.DATABASE_URL}","dialect":"postgres","user_table":"User","session_table":"Session","columns":{"user_mautic_id":"mautic_id","session_token":"tok"},"max_open_conns":4},
-			"webhook":{"path":"/hooks/mautic","secrets":["{env.MAUTIC_WEBHOOK_SECRET}","{env.MAUTIC_WEBHOOK_OLD_SECRET}"],"max_body":1048576,"spool_dir":"/var/lib/caddy/spool"},
+			"webhook":{"path":"/hooks/mautic","secrets":["{env.MAUTIC_WEBHOOK_SECRET}","{env.MAUTIC_WEBHOOK_OLD_SECRET}"],"max_body":1048576,"read_timeout":20000000000,"spool_dir":"/var/lib/caddy/spool"},
 			"first_party":{"prefix":"/mtc-proxy","upstream":"http://mautic.internal:8080","handover":true,"timeout":2000000000,"public_origin":"https://www.example.com"},
 			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"locale_default":"en","rescan":300000000000,"active_window":2592000000000000}}`},
 		{"webhook path defaults", `
@@ -205,6 +206,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"webhook without database", "mautic {\n" + api + "webhook /hook {\nsecret s\n}\n}", "webhook needs database", 6},
 		{"webhook path", "mautic {\nwebhook hook\n}", "starting with /", 3},
 		{"bad max_body", "mautic {\nwebhook {\nsecret s\nmax_body lots\n}\n}", "max_body", 5},
+		{"bad read_timeout", "mautic {\nwebhook {\nsecret s\nread_timeout 0s\n}\n}", "read_timeout", 5},
 		{"first_party without prefix", "mautic {\nfirst_party\n}", "needs a path prefix", 3},
 		{"first_party trailing slash", "mautic {\nfirst_party /mtc/\n}", "without a trailing slash", 3},
 		{"first_party nowhere to go", "mautic {\nfirst_party /mtc\n}", "nowhere to proxy to", 3},

@@ -133,6 +133,10 @@ type WebhookConfig struct {
 	// MaxBody bounds a webhook body in bytes (default 4 MiB); a larger
 	// one is answered 413.
 	MaxBody int64 `json:"max_body,omitempty"`
+	// ReadTimeout bounds the time to read a webhook's body (default 10s),
+	// whatever the server's own timeouts: a client that trickles its body
+	// is cut off then, instead of holding a connection for minutes.
+	ReadTimeout caddy.Duration `json:"read_timeout,omitempty"`
 	// SpoolDir is where accepted events wait while the application's
 	// database cannot take them (default <Caddy's data dir>/mautic/
 	// webhooks/<instance>); otherwise they wait in the shared table

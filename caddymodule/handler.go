@@ -76,6 +76,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //		webhook [<path>] {
 //			secret <secret> [<older_secret>...]
 //			max_body <size>
+//			read_timeout <duration>
 //			spool_dir <dir>
 //		}
 //		first_party <prefix> {
@@ -240,7 +241,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 	if !allowed {
 		return next.ServeHTTP(w, r)
 	}
-	h.syncContactCookie(w, r, v)
+	if h.syncContactCookie(w, r, v) {
+		// One user's contact id must not reach others through a shared cache.
+		w = newPrivateWriter(w)
+	}
 	return h.serveInjected(w, r, next)
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -17,17 +18,20 @@ func init() {
 	caddy.RegisterModule(HealthAPI{})
 }
 
-// How the health route checks Mautic: one authenticated call, at most once
-// per pingEvery per instance, so that a busy monitor does not spend the
-// request budget.
+// How the health route learns of Mautic: from the last call real traffic
+// made, when it is younger than idleProbeAfter; else from one cheap probe
+// (mautic.Client.Ping), at most once per idleProbeAfter per instance. A
+// busy site's monitor thus spends no API budget, an idle one's at most 60
+// calls an hour.
 const (
-	pingEvery   = 5 * time.Second
-	pingTimeout = 5 * time.Second
+	idleProbeAfter = time.Minute
+	pingTimeout    = 5 * time.Second
 )
 
 // HealthAPI is the admin.api.mautic module: GET /mautic/health on Caddy's
 // admin endpoint answers one JSON document per configured instance, with
-// status 200 when every Mautic and database answers and 503 otherwise.
+// status 200 when every Mautic and database answers (a Mautic that holds
+// calls for its rate limit is "degraded", not down) and 503 otherwise.
 type HealthAPI struct{}
 
 // CaddyModule returns the Caddy module information.
@@ -59,20 +63,30 @@ type InstanceHealth struct {
 	Webhook      *WebhookHealth      `json:"webhook,omitempty"`
 }
 
-// MauticHealth is the result of one authenticated call to Mautic.
+// MauticHealth is the outcome of the last call to Mautic: real traffic's
+// when there was some recently, else an idle probe's.
 type MauticHealth struct {
-	URL       string  `json:"url"`
-	Reachable bool    `json:"reachable"`
-	LatencyMS float64 `json:"latency_ms,omitempty"`
-	Version   string  `json:"version,omitempty"`
-	Error     string  `json:"error,omitempty"`
-	CheckedAt string  `json:"checked_at"`
+	URL string `json:"url"`
+	// Status is "up", "degraded" (Mautic holds calls for its rate limit
+	// until RateLimitedUntil: nothing is lost, work waits) or "down".
+	Status           string  `json:"status"`
+	RateLimitedUntil *string `json:"rate_limited_until,omitempty"`
+	Reachable        bool    `json:"reachable"`
+	LatencyMS        float64 `json:"latency_ms,omitempty"`
+	Version          string  `json:"version,omitempty"`
+	Error            string  `json:"error,omitempty"`
+	// CheckedAt is when that call was made; Source says whether it was
+	// real traffic ("traffic") or the health route's own probe ("probe").
+	CheckedAt string `json:"checked_at"`
+	Source    string `json:"source,omitempty"`
 	// BudgetLeft is how many calls the budget allows now (-1: unknown).
 	BudgetLeft float64 `json:"budget_left"`
 	// EmailPubliclyUpdatable is Mautic's flag the hand-over needs; null
 	// until it was read.
 	EmailPubliclyUpdatable *bool `json:"email_publicly_updatable"`
-	Handover               bool  `json:"handover"`
+	// EmailCheckedAt is when that flag was last read from Mautic.
+	EmailCheckedAt *string `json:"email_publicly_updatable_checked_at,omitempty"`
+	Handover       bool    `json:"handover"`
 }
 
 // DatabaseHealth is the application's database.
@@ -138,7 +152,7 @@ func (st *state) health(ctx context.Context) InstanceHealth {
 	out := InstanceHealth{Instance: st.name, OK: true}
 	if st.client != nil {
 		out.Mautic = st.mauticHealth(ctx)
-		out.OK = out.OK && out.Mautic.Reachable
+		out.OK = out.OK && out.Mautic.Status != "down"
 	}
 	if st.cfg.Database != nil {
 		out.Database = st.databaseHealth(ctx)
@@ -157,20 +171,37 @@ func (st *state) health(ctx context.Context) InstanceHealth {
 }
 
 func (st *state) mauticHealth(ctx context.Context) *MauticHealth {
-	p := st.ping.get(ctx, st.client)
+	o := st.ping.get(ctx, st.client)
 	base, _ := apiRoot(st.cfg.API.URL)
-	m := &MauticHealth{URL: base.Redacted(), Reachable: p.err == nil, Version: p.res.Version,
-		CheckedAt: p.at.UTC().Format(time.RFC3339), BudgetLeft: budgetLeft(st.client.BudgetState()), Handover: st.cfg.Handover}
-	if p.err == nil {
-		m.LatencyMS = float64(p.res.Latency.Microseconds()) / 1000
+	budget := st.client.BudgetState()
+	m := &MauticHealth{URL: base.Redacted(), Status: "up", Reachable: o.err == nil, Version: st.ping.version(),
+		CheckedAt: o.at.UTC().Format(time.RFC3339), Source: "traffic", BudgetLeft: budgetLeft(budget), Handover: st.cfg.Handover}
+	if o.probe {
+		m.Source = "probe"
+	}
+	if o.err == nil {
+		m.LatencyMS = float64(o.latency.Microseconds()) / 1000
 	} else {
-		m.Error = p.err.Error() // mautic errors never hold credentials
+		m.Error = o.err.Error() // mautic errors never hold credentials
+		m.Status = "down"
+	}
+	held := budget.HeldUntil
+	if e, ok := o.err.(*mautic.Error); ok && mautic.IsRateLimited(o.err) && e.RetryAt.After(held) {
+		held = e.RetryAt
+	}
+	if held.After(time.Now()) || mautic.IsRateLimited(o.err) {
+		// Mautic answered; it only asks us to wait. Nothing is lost.
+		m.Status, m.Reachable = "degraded", true
+		m.RateLimitedUntil = timeOrNil(held)
 	}
 	switch st.emailUpd.Load() {
 	case emailFlagOn:
 		m.EmailPubliclyUpdatable = ptr(true)
 	case emailFlagOff:
 		m.EmailPubliclyUpdatable = ptr(false)
+	}
+	if ms := st.emailAt.Load(); ms != 0 {
+		m.EmailCheckedAt = timeOrNil(time.UnixMilli(ms))
 	}
 	return m
 }
@@ -194,31 +225,68 @@ func (st *state) databaseHealth(ctx context.Context) *DatabaseHealth {
 	return d
 }
 
-// pingCache remembers the last Ping of Mautic for pingEvery; concurrent
-// health requests share one call.
+// pingCache is what health knows of Mautic: the outcome of the last call,
+// real traffic's (recorded by observe) or a probe's.
 type pingCache struct {
-	mu  sync.Mutex
-	at  time.Time
-	res mautic.PingResult
-	err error
+	last atomic.Pointer[callOutcome]
+	ver  atomic.Pointer[string] // the last Mautic-Version seen
+	mu   sync.Mutex             // one probe at a time
 }
 
-type pingResult struct {
-	at  time.Time
-	res mautic.PingResult
-	err error
+// callOutcome is one call to Mautic as health reports it.
+type callOutcome struct {
+	at      time.Time
+	err     error
+	latency time.Duration
+	probe   bool
 }
 
-func (c *pingCache) get(ctx context.Context, client *mautic.Client) pingResult {
+// observe records an attempt of real traffic (mautic.Config.Observe).
+func (c *pingCache) observe(call mautic.Call) {
+	c.last.Store(&callOutcome{at: time.Now(), err: call.Err, latency: call.Duration})
+	if call.Version != "" {
+		c.ver.Store(&call.Version)
+	}
+}
+
+func (c *pingCache) version() string {
+	if v := c.ver.Load(); v != nil {
+		return *v
+	}
+	return ""
+}
+
+// get returns the last outcome when it is recent, else probes Mautic once.
+// It does not probe while Mautic holds calls for its rate limit: the probe
+// would only wait, or spend the first call allowed again.
+func (c *pingCache) get(ctx context.Context, client *mautic.Client) callOutcome {
+	if o := c.recent(); o != nil {
+		return *o
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.at.IsZero() || time.Since(c.at) >= pingEvery {
-		callCtx, cancel := context.WithTimeout(ctx, pingTimeout)
-		c.res, c.err = client.Ping(callCtx)
-		cancel()
-		c.at = time.Now()
+	if o := c.recent(); o != nil {
+		return *o
 	}
-	return pingResult{at: c.at, res: c.res, err: c.err}
+	if held := client.BudgetState().HeldUntil; held.After(time.Now()) {
+		if o := c.last.Load(); o != nil {
+			return *o
+		}
+		return callOutcome{at: time.Now(), err: &mautic.Error{Status: http.StatusTooManyRequests, RetryAt: held}}
+	}
+	callCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	res, err := client.Ping(callCtx)
+	cancel()
+	o := &callOutcome{at: time.Now(), err: err, latency: res.Latency, probe: true}
+	c.last.Store(o)
+	return *o
+}
+
+func (c *pingCache) recent() *callOutcome {
+	if o := c.last.Load(); o != nil && time.Since(o.at) < idleProbeAfter {
+		return o
+	}
+	return nil
 }
 
 func timeOrNil(t time.Time) *string {

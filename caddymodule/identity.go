@@ -47,6 +47,7 @@ func (h *Handler) identify(r *http.Request, allowed bool) visitor {
 		return visitor{}
 	}
 	st.metrics.identity.WithLabelValues(id.Source.String()).Inc()
+	st.secrets.verifiedBy(id.Source)
 	caddyhttp.SetVar(r.Context(), VarUserID, id.UserID)
 	if st.engine == nil {
 		return visitor{user: id}
@@ -67,14 +68,15 @@ func (h *Handler) identify(r *http.Request, allowed bool) visitor {
 // syncContactCookie sets mtc_id to the user's contact when the browser's
 // differs, with the attributes mtc.js itself uses (path /, readable by the
 // page's scripts), Secure on HTTPS and SameSite=Lax. Only page requests
-// carry it, so static assets stay cacheable.
-func (h *Handler) syncContactCookie(w http.ResponseWriter, r *http.Request, v visitor) {
+// carry it, so static assets stay cacheable. It reports whether it set it:
+// the response is then the user's own.
+func (h *Handler) syncContactCookie(w http.ResponseWriter, r *http.Request, v visitor) bool {
 	if v.contactID == 0 || !wantsHTML(r) {
-		return
+		return false
 	}
 	want := strconv.Itoa(v.contactID)
 	if v.mtcID == want {
-		return
+		return false
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: mtcIDCookie, Value: want, Path: "/",
@@ -84,6 +86,7 @@ func (h *Handler) syncContactCookie(w http.ResponseWriter, r *http.Request, v vi
 	if ce := h.log.Check(zap.DebugLevel, "mtc_id set to the user's contact"); ce != nil {
 		ce.Write(requestID(r), zap.String("user_id", v.user.UserID), zap.Int("contact_id", v.contactID))
 	}
+	return true
 }
 
 // trackingCookies reads the mtc_id and PARAGLIDE_LOCALE cookies in one

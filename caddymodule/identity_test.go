@@ -105,6 +105,10 @@ func TestIdentityCookieAndPlaceholders(t *testing.T) {
 	}
 }
 
+// A cookie signed with another secret is a forgery when real users'
+// cookies verify meanwhile: it must not send the operator after the
+// secret. Only when signature failures go on and none verifies is the
+// secret the likely cause, and said so once (throttled).
 func TestSignatureFailuresAreLoggedWithTheLikelyCause(t *testing.T) {
 	h, _, f := fullHandler(t, nil)
 	u := loadUser(t, "db-only")
@@ -117,17 +121,35 @@ func TestSignatureFailuresAreLoggedWithTheLikelyCause(t *testing.T) {
 	mac := hmac.New(sha256.New, []byte("not the app's secret"))
 	mac.Write([]byte(u.Token))
 	signed := url.QueryEscape(u.Token + "." + base64.StdEncoding.EncodeToString(mac.Sum(nil)))
-	forged := httptest.NewRequest(http.MethodGet, "http://site.example/", nil)
-	forged.Header.Set("Accept", navigation)
-	forged.Header.Set("Cookie", "better-auth.session_token="+signed)
-	for range 3 {
-		if rec := serve(h, varsEcho, forged.Clone(forged.Context())); rec.Code != 200 || rec.Header().Get("X-User") != "" {
+	request := func(cookie string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "http://site.example/", nil)
+		r.Header.Set("Accept", navigation)
+		r.Header.Set("Cookie", cookie)
+		return r
+	}
+	forged := func() {
+		if rec := serve(h, varsEcho, request("better-auth.session_token="+signed)); rec.Code != 200 || rec.Header().Get("X-User") != "" {
 			t.Fatalf("forged cookie: %d, user %q; want the page, anonymous", rec.Code, rec.Header().Get("X-User"))
 		}
 	}
+	// A real user's cookie verifies, then a stranger forges several.
+	if rec := serve(h, varsEcho, request(u.Cookie)); rec.Header().Get("X-User") != u.ID {
+		t.Fatalf("the real user was not recognised")
+	}
+	for range 2 * secretSuspectAfter {
+		forged()
+	}
+	if warned := logs.FilterMessageSnippet("BETTER_AUTH_SECRET").All(); len(warned) != 0 {
+		t.Fatalf("forged cookies while real ones verify were blamed on the secret: %v", warned)
+	}
+	// A new window in which nothing verifies: the secret is suspect.
+	h.st.secrets.reset()
+	for range 3 * secretSuspectAfter {
+		forged()
+	}
 	warned := logs.FilterMessageSnippet("BETTER_AUTH_SECRET").All()
 	if len(warned) != 1 {
-		t.Fatalf("%d warnings naming BETTER_AUTH_SECRET for 3 forged cookies, want 1 (throttled): %v", len(warned), logs.All())
+		t.Fatalf("%d warnings naming BETTER_AUTH_SECRET when no cookie verifies, want 1 (throttled): %v", len(warned), logs.All())
 	}
 	if got := warned[0].ContextMap()["reason"]; got != "token_signature" {
 		t.Errorf("reason %v, want token_signature", got)

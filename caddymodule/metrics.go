@@ -99,7 +99,14 @@ func (m *metrics) register(reg prometheus.Registerer) error {
 	return nil
 }
 
-// observeCall counts one Mautic API attempt (mautic.Config.Observe).
+// observeCall counts one Mautic API attempt and keeps its outcome for
+// health (mautic.Config.Observe).
+func (st *state) observeCall(c mautic.Call) {
+	st.metrics.observeCall(c)
+	st.ping.observe(c)
+}
+
+// observeCall counts one Mautic API attempt.
 func (m *metrics) observeCall(c mautic.Call) {
 	m.apiCalls.WithLabelValues(c.Route, strconv.Itoa(c.Status)).Inc()
 	m.apiDuration.WithLabelValues(c.Route).Observe(c.Duration.Seconds())

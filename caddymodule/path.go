@@ -13,8 +13,9 @@ import (
 
 // Defaults of the request path.
 const (
-	DefaultWebhookMaxBody    = 4 << 20
-	DefaultFirstPartyTimeout = 5 * time.Second
+	DefaultWebhookMaxBody     = 4 << 20
+	DefaultWebhookReadTimeout = 10 * time.Second
+	DefaultFirstPartyTimeout  = 5 * time.Second
 )
 
 // requestPath is what the request path reads, worked out once per
@@ -24,6 +25,7 @@ type requestPath struct {
 	webhookPath    string
 	webhookSecrets []string
 	webhookMaxBody int64
+	webhookReadTO  time.Duration
 
 	// first-party tracking; prefix is "" without it
 	prefix    string
@@ -54,6 +56,10 @@ func newRequestPath(c Handler) (*requestPath, error) {
 		p.webhookMaxBody = w.MaxBody
 		if p.webhookMaxBody == 0 {
 			p.webhookMaxBody = DefaultWebhookMaxBody
+		}
+		p.webhookReadTO = time.Duration(w.ReadTimeout)
+		if p.webhookReadTO == 0 {
+			p.webhookReadTO = DefaultWebhookReadTimeout
 		}
 	}
 	if t := c.Tracking; t != nil {

@@ -17,10 +17,11 @@ const (
 	failedSigForget = 10 * time.Minute
 )
 
-// failureLimiter limits failed attempts per client address with a token
+// failureLimiter counts failed attempts per client address with a token
 // bucket each, in a map bounded by size (least recently seen addresses go
 // first) and by age (an address quiet for ttl is forgotten, its bucket
-// being full again by then). Successful attempts cost nothing.
+// being full again by then). It is only asked after an attempt failed, so
+// it can never refuse one that would have succeeded.
 type failureLimiter struct {
 	every time.Duration
 	burst int
@@ -44,30 +45,17 @@ func newFailureLimiter(every time.Duration, burst, max int, ttl time.Duration) *
 		entries: map[string]*list.Element{}, order: list.New()}
 }
 
-// limited reports whether addr has used up its failures: its request is
-// refused before any work, the signature check included.
-func (l *failureLimiter) limited(addr string) bool {
+// failed spends one of addr's failures and reports whether addr has now
+// failed more often than its bucket allows.
+func (l *failureLimiter) failed(addr string) (limited bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	el, ok := l.entries[addr]
-	if !ok {
-		return false
-	}
-	e := el.Value.(*failureEntry)
 	now := l.now()
-	if now.Sub(e.seen) > l.ttl {
+	el, ok := l.entries[addr]
+	if ok && now.Sub(el.Value.(*failureEntry).seen) > l.ttl {
 		l.remove(el)
-		return false
+		ok = false
 	}
-	return e.lim.TokensAt(now) < 1
-}
-
-// failed spends one of addr's failures.
-func (l *failureLimiter) failed(addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	el, ok := l.entries[addr]
 	if !ok {
 		for len(l.entries) >= l.max {
 			l.remove(l.order.Back())
@@ -76,9 +64,9 @@ func (l *failureLimiter) failed(addr string) {
 		l.entries[addr] = el
 	}
 	e := el.Value.(*failureEntry)
-	e.lim.AllowN(now, 1)
 	e.seen = now
 	l.order.MoveToFront(el)
+	return !e.lim.AllowN(now, 1)
 }
 
 // size returns how many addresses are tracked.

@@ -12,27 +12,23 @@ func TestFailureLimiter(t *testing.T) {
 	l.now = func() time.Time { return clock }
 	steps := []struct {
 		name    string
-		fail    string
 		advance time.Duration
 		addr    string
 		limited bool
 	}{
-		{"unknown address", "", 0, "a", false},
-		{"one failure", "a", 0, "a", false},
-		{"two failures", "a", 0, "a", false},
-		{"three failures use the burst", "a", 0, "a", true},
-		{"others are not affected", "", 0, "b", false},
-		{"a token comes back", "", time.Second, "a", false},
-		{"and is spent", "a", 0, "a", true},
-		{"quiet for the ttl: forgotten", "", 2 * time.Minute, "a", false},
+		{"one failure", 0, "a", false},
+		{"two failures", 0, "a", false},
+		{"three failures use the burst", 0, "a", false},
+		{"the fourth is over it", 0, "a", true},
+		{"others are not affected", 0, "b", false},
+		{"a token comes back", time.Second, "a", false},
+		{"and is spent", 0, "a", true},
+		{"quiet for the ttl: forgotten", 2 * time.Minute, "a", false},
 	}
 	for _, s := range steps {
 		clock = clock.Add(s.advance)
-		if s.fail != "" {
-			l.failed(s.fail)
-		}
-		if got := l.limited(s.addr); got != s.limited {
-			t.Errorf("%s: limited(%s) = %v, want %v", s.name, s.addr, got, s.limited)
+		if got := l.failed(s.addr); got != s.limited {
+			t.Errorf("%s: failed(%s) = %v, want %v", s.name, s.addr, got, s.limited)
 		}
 	}
 }
@@ -45,10 +41,10 @@ func TestFailureLimiterIsBounded(t *testing.T) {
 	if n := l.size(); n != 10 {
 		t.Errorf("%d addresses tracked, want the bound 10", n)
 	}
-	if !l.limited("10.0.0.999") {
+	if !l.failed("10.0.0.999") {
 		t.Error("the most recent address was evicted")
 	}
-	if l.limited("10.0.0.0") {
+	if l.failed("10.0.0.0") {
 		t.Error("the oldest address was kept past the bound")
 	}
 }

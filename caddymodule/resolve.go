@@ -286,6 +286,9 @@ func (c Handler) validateWebhook() error {
 	if w.MaxBody < 0 {
 		return errors.New("mautic: webhook max_body is negative")
 	}
+	if w.ReadTimeout < 0 {
+		return errors.New("mautic: webhook read_timeout is negative")
+	}
 	if f := c.FirstParty; f != nil && strings.HasPrefix(c.webhookPath(), f.Prefix+"/") {
 		return fmt.Errorf("mautic: webhook path %s is under the first_party prefix %s: move one of them", c.webhookPath(), f.Prefix)
 	}

@@ -109,7 +109,9 @@ type state struct {
 	devices  *deviceMap
 	proxy    *http.Transport
 	emailUpd atomic.Int32                // emailFlagUnknown, emailFlagOn, emailFlagOff
+	emailAt  atomic.Int64                // when emailUpd was last read from Mautic, Unix ms
 	ids      atomic.Pointer[identifiers] // Mautic's unique identifiers, once read
+	secrets  secretWatch                 // tells a wrong better_auth secret from forgeries
 	ping     pingCache
 
 	cancel context.CancelFunc
@@ -163,7 +165,7 @@ func (st *state) openClient() error {
 	}
 	cfg := mautic.Config{
 		BaseURL: base.String(), Auth: auth, Timeout: time.Duration(a.Timeout),
-		Logger: slogOf(st.log.Named("api")), Observe: st.metrics.observeCall,
+		Logger: slogOf(st.log.Named("api")), Observe: st.observeCall,
 	}
 	if b := a.Budget; b != nil {
 		cfg.Budget = mautic.Budget{Requests: b.Requests, Per: time.Duration(b.Per), Burst: b.Burst}
@@ -194,10 +196,19 @@ func (st *state) openResolver() error {
 				st.metrics.failures.WithLabelValues("identity").Inc()
 				st.logFailure("identity", "identity source unavailable; the request is served as anonymous", zap.String("reason", string(reason)))
 			case betterauth.RejectTokenSignature, betterauth.RejectCacheSignature:
-				// Forged cookies, or, when every signed-in user lands here,
-				// a better_auth secret that is not the app's: say which.
-				st.logFailure("identity_signature", "a Better Auth cookie did not verify with the configured better_auth secret: forged, or the secret differs from the app's BETTER_AUTH_SECRET; the request is served as anonymous",
-					zap.String("reason", string(reason)))
+				// A wrong secret fails every signed-in user; forged input
+				// fails a few requests while others verify.
+				if st.secrets.failedNow() {
+					st.logFailure("identity_signature", "Better Auth cookies keep failing to verify and none verified lately: the better_auth secret likely differs from the app's BETTER_AUTH_SECRET; requests are served as anonymous",
+						zap.String("reason", string(reason)))
+				} else if ce := st.log.Check(zap.DebugLevel, "invalid_signature"); ce != nil {
+					ce.Write(zap.String("reason", string(reason)))
+				}
+			case betterauth.RejectUnknownKey, betterauth.RejectJWTInvalid:
+				// Forged or foreign tokens: counted, not an outage.
+				if ce := st.log.Check(zap.DebugLevel, "invalid_signature"); ce != nil {
+					ce.Write(zap.String("reason", string(reason)))
+				}
 			}
 		},
 	}

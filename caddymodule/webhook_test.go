@@ -2,6 +2,7 @@ package caddymodule
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -65,7 +66,7 @@ func TestWebhookAnswers(t *testing.T) {
 		{"get", httptest.NewRequest(http.MethodGet, "http://site.example"+DefaultWebhookPath, nil), 405, "method_not_allowed"},
 		{"no signature", webhookRequest(body, "", "192.0.2.1"), 401, "bad_signature"},
 		{"wrong secret", webhookRequest(body, mautic.SignWebhook(body, "guess"), "192.0.2.1"), 401, "bad_signature"},
-		{"too large", webhookRequest(bytes.Repeat([]byte(" "), 2000), "x", "192.0.2.2"), 413, "too_large"},
+		{"too large", webhookRequest(bytes.Repeat([]byte(" "), 2000), mautic.SignWebhook(bytes.Repeat([]byte(" "), 2000), webhookSecret), "192.0.2.2"), 413, "too_large"},
 		{"malformed", webhookRequest([]byte("{not json"), mautic.SignWebhook([]byte("{not json"), webhookSecret), "192.0.2.2"), 400, "malformed"},
 		{"old secret", webhookRequest(body, mautic.SignWebhook(body, webhookSecret), "192.0.2.2"), 200, "stored"},
 		{"new secret, same body", webhookRequest(body, mautic.SignWebhook(body, "new-secret"), "192.0.2.2"), 200, "already_"},
@@ -95,27 +96,57 @@ func TestWebhookAnswers(t *testing.T) {
 	}
 }
 
-func TestWebhookSignatureFailuresAreLimitedPerAddress(t *testing.T) {
+// A signed webhook is taken however many strangers failed from its
+// address before: the limiter answers only requests that failed.
+func TestWebhookSignedIsNeverLimited(t *testing.T) {
 	h, _, _ := fullHandler(t, nil)
 	body := []byte(deleteOf10)
 	good := mautic.SignWebhook(body, webhookSecret)
+	forged := mautic.SignWebhook(body, "not the secret")
 	for i := 0; i < failedSigBurst; i++ {
-		if rec := serve(h, page, webhookRequest(body, "forged", "198.51.100.7")); rec.Code != 401 {
+		if rec := serve(h, page, webhookRequest(body, forged, "198.51.100.7")); rec.Code != 401 {
 			t.Fatalf("forged post %d: %d, want 401", i+1, rec.Code)
 		}
 	}
-	// Now even a correctly signed post from that address is refused before
-	// its signature is looked at.
-	rec := serve(h, page, webhookRequest(body, good, "198.51.100.7"))
-	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" {
-		t.Errorf("after %d failures: %d (Retry-After %q), want 429", failedSigBurst, rec.Code, rec.Header().Get("Retry-After"))
+	rec := serve(h, page, webhookRequest(body, forged, "198.51.100.7"))
+	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") == "" || rec.Header().Get("Connection") != "close" {
+		t.Errorf("forged post over the burst: %d (Retry-After %q, Connection %q), want 429, Retry-After, close",
+			rec.Code, rec.Header().Get("Retry-After"), rec.Header().Get("Connection"))
 	}
-	if rec := serve(h, page, webhookRequest(body, good, "198.51.100.8")); rec.Code != 200 {
-		t.Errorf("another address: %d, want 200", rec.Code)
+	if rec := serve(h, page, webhookRequest(body, good, "198.51.100.7")); rec.Code != 200 {
+		t.Errorf("signed post from the limited address: %d, want 200", rec.Code)
 	}
 	if n := counterValue(h.st.metrics.webhookRequests.WithLabelValues("rate_limited")); n != 1 {
 		t.Errorf("rate_limited counted %v, want 1", n)
 	}
+}
+
+// A header that cannot be a signature is refused without the body being
+// read: a stranger cannot make us read or hash anything with it.
+func TestWebhookMalformedSignatureRefusedUnread(t *testing.T) {
+	h, _, _ := fullHandler(t, nil)
+	for _, sig := range []string{"", "forged", "AAAA", strings.Repeat("A", 4096)} {
+		body := &countingReader{r: strings.NewReader(deleteOf10)}
+		req := webhookRequest(nil, sig, "198.51.100.9")
+		req.Body = io.NopCloser(body)
+		if rec := serve(h, page, req); rec.Code != 401 && rec.Code != 429 {
+			t.Errorf("signature %.10q: %d, want 401 or 429", sig, rec.Code)
+		}
+		if body.n != 0 {
+			t.Errorf("signature %.10q: %d body bytes read", sig, body.n)
+		}
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }
 
 func TestWebhookAppliedThroughTheSpool(t *testing.T) {

@@ -122,7 +122,10 @@ func (w *Writer) WriteHeader(code int) {
 		return
 	}
 	if w.req.Method == http.MethodHead {
-		prepareStreaming(h) // as GET would send them
+		// As GET would send them when the insertion point is in its first
+		// write, as it is for a page served whole: a known length grows by
+		// the snippet, an unknown one stays unknown.
+		prepareInjected(h, w.snip.size(v.nonce))
 		w.pass(Skipped)
 		return
 	}

@@ -289,7 +289,7 @@ func (c *Client) attempt(ctx context.Context, req *request, body []byte, n int) 
 	out.latency = c.now().Sub(t0)
 	hold := c.budget.observe(out.header, out.status)
 	if out.status >= 200 && out.status < 300 {
-		c.observe(req.method, req.routeKey(), out.status, nil, t0, n)
+		c.observeOK(req.method, req.routeKey(), out, t0, n)
 		return out, token, nil
 	}
 	e := &Error{Status: out.status, Method: req.method, Path: req.path, Errors: parseAPIErrors(out.body), RetryAt: hold}
@@ -341,6 +341,15 @@ func (c *Client) holdError(req *request, last *Error, at time.Time, cause error)
 	e := c.newError(req, cause)
 	e.RetryAt = at
 	return e
+}
+
+// observeOK reports a successful attempt, with Mautic's version.
+func (c *Client) observeOK(method, route string, out *response, t0 time.Time, attempt int) {
+	if c.cfg.Observe == nil {
+		return
+	}
+	c.cfg.Observe(Call{Method: method, Route: route, Status: out.status, Duration: c.now().Sub(t0), Attempt: attempt,
+		Version: out.header.Get("Mautic-Version")})
 }
 
 func (c *Client) observe(method, route string, status int, e *Error, t0 time.Time, attempt int) {

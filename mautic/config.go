@@ -75,6 +75,8 @@ type Call struct {
 	Err      error  // nil on a 2xx answer
 	Duration time.Duration
 	Attempt  int // 1 for the first try
+	// Version is the answer's Mautic-Version header, when it had one.
+	Version string
 }
 
 // withDefaults returns cfg with defaults filled in, after validating it.

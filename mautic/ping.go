@@ -16,11 +16,13 @@ type PingResult struct {
 	Version string
 }
 
-// Ping makes one cheap authenticated call (GET /contacts?limit=1&minimal=true)
-// without retries, for health checks. It spends one request of the budget.
+// Ping makes one cheap authenticated call without retries, for health
+// checks: GET /fields/contact?limit=1, one row of the ~30 contact fields.
+// It spends one request of the budget, but no COUNT over the contacts as
+// GET /contacts does (api-facts: "a poor health probe").
 func (c *Client) Ping(ctx context.Context) (PingResult, error) {
-	q := url.Values{"limit": {"1"}, "minimal": {"true"}}
-	req := &request{method: http.MethodGet, route: "/contacts", path: "/contacts", query: q, once: true}
+	q := url.Values{"limit": {"1"}}
+	req := &request{method: http.MethodGet, route: "/fields/contact", path: "/fields/contact", query: q, once: true}
 	resp, err := c.do(ctx, req)
 	if err != nil {
 		return PingResult{}, err

@@ -4,13 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
 func TestWirePing(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 0 {
-			reply(w, 200, recorded(t, "11_search_minimal_where"))
+			reply(w, 200, recorded(t, "28_contact_fields_list"))
 			return
 		}
 		reply(w, 503, server503)
@@ -21,8 +22,8 @@ func TestWirePing(t *testing.T) {
 		t.Fatalf("Ping = %+v, %v", res, err)
 	}
 	q, _ := url.ParseQuery(f.requests()[0].RawQuery)
-	if q.Get("limit") != "1" || q.Get("minimal") != "true" {
-		t.Errorf("query %v", q)
+	if p := f.requests()[0].Path; q.Get("limit") != "1" || !strings.HasSuffix(p, "/fields/contact") {
+		t.Errorf("Ping asked %s?%v, want one contact field: not GET /contacts, which counts every contact", p, q)
 	}
 	if _, err := c.Ping(context.Background()); !IsUnavailable(err) || f.count() != 2 {
 		t.Fatalf("Ping on 503 = %v after %d calls; Ping never retries", err, f.count())

@@ -25,6 +25,14 @@ func VerifySignature(body []byte, header, secret string) bool {
 	return hmac.Equal(got, webhookMAC(body, secret))
 }
 
+// WellFormedSignature reports whether header can be a Webhook-Signature at
+// all: base64 of 32 bytes. One that is not never verifies, whatever the
+// body, so a receiver can refuse it before reading the body.
+func WellFormedSignature(header string) bool {
+	got, err := base64.StdEncoding.Strict().DecodeString(strings.TrimSpace(header))
+	return err == nil && len(got) == sha256.Size
+}
+
 // SignWebhook returns the Webhook-Signature Mautic would send for body:
 // for tests of webhook receivers.
 func SignWebhook(body []byte, secret string) string {

@@ -61,7 +61,7 @@ func New(cfg Config) (*Engine, error) {
 		log:           cfg.Logger,
 		locales:       l,
 		localeDefault: def,
-		queue:         newQueue(cfg.MaxQueued, cfg.RetryMin),
+		queue:         newQueue(cfg.MaxQueued),
 		cache:         newContactCache(cfg.CacheTTL),
 		consent:       newConsentLog(cfg.MaxQueued),
 		pause:         &pause{lo: cfg.RetryMin, hi: cfg.RetryMax},

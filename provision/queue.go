@@ -56,7 +56,6 @@ type task struct {
 	dropOptional bool // Mautic refused an optional field: send the essentials only
 	since        time.Time
 	notBefore    time.Time
-	lastTry      time.Time
 	inFlight     bool
 	index        int // in the later heap; -1 when not there
 	done         chan struct{}
@@ -84,29 +83,24 @@ type queue struct {
 	later    laterHeap
 	inFlight int
 	max      int
-	minGap   time.Duration // least time between two tries a visit can force
 	signal   chan struct{} // closed and replaced when a task becomes due
 }
 
-func newQueue(max int, minGap time.Duration) *queue {
-	return &queue{tasks: make(map[string]*task), max: max, minGap: minGap, signal: make(chan struct{})}
+func newQueue(max int) *queue {
+	return &queue{tasks: make(map[string]*task), max: max, signal: make(chan struct{})}
 }
 
-// push queues a user, or merges into the queued task of that user. A visit
-// brings a task waiting for a retry forward, but not to less than minGap
-// after its last try. It returns the task, or nil when the queue is full.
-func (q *queue) push(userID string, kind taskKind, h hint, visit bool, now time.Time) *task {
+// push queues a user, or merges into the queued task of that user. A task
+// waiting for a retry keeps its time: neither a visit nor a rescan may
+// shorten a backoff, or a user Mautic refuses would be tried at the pace
+// of their page views and spend the API limit everyone shares. It returns
+// the task, or nil when the queue is full.
+func (q *queue) push(userID string, kind taskKind, h hint, now time.Time) *task {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if t := q.tasks[userID]; t != nil {
 		t.hint = t.hint.merge(h)
 		t.kind = max(t.kind, kind)
-		if visit && t.index >= 0 {
-			if at := maxTime(now, t.lastTry.Add(q.minGap)); at.Before(t.notBefore) {
-				t.notBefore = at
-				heap.Fix(&q.later, t.index)
-			}
-		}
 		return t
 	}
 	if len(q.tasks) >= q.max {
@@ -140,7 +134,7 @@ func (q *queue) take(n int, now time.Time) []job {
 	k := min(n, len(q.ready))
 	jobs := make([]job, k)
 	for i, t := range q.ready[:k] {
-		t.inFlight, t.lastTry = true, now
+		t.inFlight = true
 		jobs[i] = job{t: t, userID: t.userID, kind: t.kind, hint: t.hint, attempts: t.attempts, dropOptional: t.dropOptional, since: t.since}
 	}
 	clear(q.ready[:k])

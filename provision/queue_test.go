@@ -6,10 +6,10 @@ import (
 )
 
 func TestQueueDedupesByUser(t *testing.T) {
-	q := newQueue(10, time.Second)
+	q := newQueue(10)
 	now := time.Now()
-	a := q.push("u1", kindRefresh, hint{mtcID: 5, locale: "de_DE", explicit: true}, true, now)
-	b := q.push("u1", kindProvision, hint{timezone: "Europe/Berlin"}, true, now)
+	a := q.push("u1", kindRefresh, hint{mtcID: 5, locale: "de_DE", explicit: true}, now)
+	b := q.push("u1", kindProvision, hint{timezone: "Europe/Berlin"}, now)
 	if a != b {
 		t.Fatal("a second push of the user made a second task")
 	}
@@ -29,7 +29,7 @@ func TestQueueDedupesByUser(t *testing.T) {
 		t.Errorf("hint %+v, want %+v", j.hint, want)
 	}
 	// In flight: still deduplicated, not handed out twice.
-	if q.push("u1", kindProvision, hint{}, true, now) != a {
+	if q.push("u1", kindProvision, hint{}, now) != a {
 		t.Error("a push while in flight made a new task")
 	}
 	if more := q.take(10, now); len(more) != 0 {
@@ -56,10 +56,10 @@ func TestHintMerge(t *testing.T) {
 }
 
 func TestQueueOrderAndRetry(t *testing.T) {
-	q := newQueue(10, 50*time.Millisecond)
+	q := newQueue(10)
 	now := time.Now()
 	for _, id := range []string{"a", "b", "c"} {
-		q.push(id, kindProvision, hint{}, true, now)
+		q.push(id, kindProvision, hint{}, now)
 	}
 	jobs := q.take(2, now)
 	if len(jobs) != 2 || jobs[0].userID != "a" || jobs[1].userID != "b" {
@@ -83,35 +83,43 @@ func TestQueueOrderAndRetry(t *testing.T) {
 	}
 }
 
-func TestQueueVisitBringsRetryForward(t *testing.T) {
-	q := newQueue(10, time.Second)
+// A user Mautic refused waits out the backoff whatever they do: visits,
+// however many, never bring the retry forward (they once did, to the last
+// try + 1 s, and a refused user was tried 31 times in 30 s).
+func TestQueueVisitNeverShortensBackoff(t *testing.T) {
+	q := newQueue(10)
 	now := time.Now()
-	q.push("u", kindProvision, hint{}, true, now)
+	q.push("u", kindProvision, hint{}, now)
 	j := q.take(1, now)[0]
-	q.retry(j.t, now.Add(time.Hour), kindProvision, 5, false)
+	retryAt := now.Add(14*time.Minute + 46*time.Second)
+	q.retry(j.t, retryAt, kindProvision, 5, false)
 
-	q.push("u", kindProvision, hint{}, false, now) // a rescan: no change
-	if n, _ := q.due(now.Add(2 * time.Second)); n != 0 {
-		t.Fatal("a rescan brought a backed-off user forward")
+	q.push("u", kindProvision, hint{}, now) // a rescan
+	for at := now; at.Before(retryAt); at = at.Add(time.Second) {
+		q.push("u", kindProvision, hint{mtcID: 7}, at) // a visit a second
+		q.push("other", kindProvision, hint{}, at)     // other queue activity
+		for _, o := range q.take(10, at) {
+			if o.userID == "u" {
+				t.Fatalf("the refused user was tried at +%v, before its backoff of +%v ended", at.Sub(now), retryAt.Sub(now))
+			}
+			q.settle(o.t, 1)
+		}
 	}
-	q.push("u", kindProvision, hint{}, true, now.Add(100*time.Millisecond)) // a visit
-	if n, _ := q.due(now.Add(500 * time.Millisecond)); n != 0 {
-		t.Error("a visit brought the user back sooner than minGap after the last try")
-	}
-	if n, _ := q.due(now.Add(time.Second)); n != 1 {
-		t.Error("a visit did not bring the user forward to minGap after the last try")
+	jobs := q.take(10, retryAt)
+	if len(jobs) != 1 || jobs[0].userID != "u" || jobs[0].hint.mtcID != 7 {
+		t.Fatalf("at the end of the backoff: %+v, want the user with the visits' hint", jobs)
 	}
 }
 
 func TestQueueBoundAndSettle(t *testing.T) {
-	q := newQueue(2, time.Second)
+	q := newQueue(2)
 	now := time.Now()
-	a := q.push("a", kindProvision, hint{}, true, now)
-	q.push("b", kindProvision, hint{}, true, now)
-	if q.push("c", kindProvision, hint{}, true, now) != nil {
+	a := q.push("a", kindProvision, hint{}, now)
+	q.push("b", kindProvision, hint{}, now)
+	if q.push("c", kindProvision, hint{}, now) != nil {
 		t.Fatal("pushed past the bound")
 	}
-	if q.push("a", kindProvision, hint{}, true, now) != a {
+	if q.push("a", kindProvision, hint{}, now) != a {
 		t.Fatal("a queued user was refused at the bound")
 	}
 	signal := q.wait()
@@ -125,7 +133,7 @@ func TestQueueBoundAndSettle(t *testing.T) {
 	if a.contactID != 42 || q.has("a") {
 		t.Errorf("contact %d, still queued %v", a.contactID, q.has("a"))
 	}
-	if q.push("c", kindProvision, hint{}, true, now) == nil {
+	if q.push("c", kindProvision, hint{}, now) == nil {
 		t.Fatal("no room after a settle")
 	}
 	select {

@@ -31,8 +31,8 @@ func TestStatsAreSnapshots(t *testing.T) {
 
 func TestEngineStatsCountQueue(t *testing.T) {
 	e := offlineEngine(t)
-	e.queue.push("a", kindProvision, hint{}, true, time.Now())
-	e.queue.push("b", kindProvision, hint{}, true, time.Now())
+	e.queue.push("a", kindProvision, hint{}, time.Now())
+	e.queue.push("b", kindProvision, hint{}, time.Now())
 	e.queue.take(1, time.Now())
 	e.cache.set("c", linked{contactID: 1})
 	e.pause.failed(time.Now(), time.Now().Add(time.Hour))

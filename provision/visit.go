@@ -63,7 +63,7 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 		e.deletes.check(id) // once per cache miss: was it deleted meanwhile?
 		return id, true
 	}
-	t := e.queue.push(uid, kindProvision, e.hintOf(v, locale, explicit), true, time.Now())
+	t := e.queue.push(uid, kindProvision, e.hintOf(v, locale, explicit), time.Now())
 	if t == nil {
 		e.outcome(OutcomeOverflow)
 		return 0, false
@@ -84,7 +84,7 @@ func (e *Engine) refreshIfChosen(v Visit, l linked) {
 	if !chosen || loc == l.locale {
 		return
 	}
-	if e.queue.push(v.User.UserID, kindRefresh, e.hintOf(v, loc, true), true, time.Now()) == nil {
+	if e.queue.push(v.User.UserID, kindRefresh, e.hintOf(v, loc, true), time.Now()) == nil {
 		e.outcome(OutcomeOverflow)
 	}
 }

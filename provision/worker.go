@@ -107,7 +107,7 @@ func (e *Engine) rescan(ctx context.Context) {
 		if e.queue.has(u.ID) {
 			continue
 		}
-		if e.queue.push(u.ID, kindProvision, hint{}, false, now) == nil {
+		if e.queue.push(u.ID, kindProvision, hint{}, now) == nil {
 			e.outcome(OutcomeOverflow)
 			break
 		}

@@ -50,6 +50,7 @@ type jwksCache struct {
 	mu        sync.RWMutex
 	keys      map[string]publicKey
 	nextFetch time.Time // zero: may fetch now
+	failing   bool      // the last fetch failed: an unknown kid may be the outage's
 	group     singleflight.Group
 	fetches   countersRef
 }
@@ -77,8 +78,12 @@ func (c *jwksCache) key(ctx context.Context, kid string) (publicKey, error) {
 	}
 	c.mu.RLock()
 	k, ok = c.keys[kid]
+	failing := c.failing
 	c.mu.RUnlock()
-	if !ok {
+	switch {
+	case !ok && failing:
+		return publicKey{}, errJWKSFetch
+	case !ok:
 		return publicKey{}, errJWKSUnknownID
 	}
 	return k, nil
@@ -102,6 +107,9 @@ func (c *jwksCache) refresh() error {
 	defer done()
 	c.fetches.addJWKSFetch()
 	keys, err := c.fetch(ctx)
+	c.mu.Lock()
+	c.failing = err != nil
+	c.mu.Unlock()
 	if err != nil {
 		return errors.Join(errJWKSFetch, err)
 	}

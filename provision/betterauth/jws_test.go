@@ -56,7 +56,7 @@ func TestSessionCacheJWT(t *testing.T) {
 		{"no exp", signJWT(t, jwt.SigningMethodEdDSA, env.key.priv, typ, edit(func(c jwt.MapClaims) { delete(c, "exp") })), "", RejectCacheSignature},
 		{"expired", signJWT(t, jwt.SigningMethodEdDSA, env.key.priv, typ, edit(func(c jwt.MapClaims) { c["exp"] = env.now.Unix() })), "", RejectCacheExpired},
 		{"signed by a key not in the JWKS", signJWT(t, jwt.SigningMethodEdDSA, newEdKey("ed-1").priv, typ, edit(nil)), "", RejectCacheSignature},
-		{"unknown kid", signJWT(t, jwt.SigningMethodEdDSA, env.key.priv, map[string]any{"kid": "nope", "typ": sessionCacheType}, edit(nil)), "", RejectJWKSUnavailable},
+		{"unknown kid", signJWT(t, jwt.SigningMethodEdDSA, env.key.priv, map[string]any{"kid": "nope", "typ": sessionCacheType}, edit(nil)), "", RejectUnknownKey},
 		// Algorithm confusion: HMAC keyed with the public key must not pass.
 		{"HS256 with the public key", signJWT(t, jwt.SigningMethodHS256, []byte(env.key.pub), typ, edit(nil)), "", RejectCacheSignature},
 		{"HS256 with the secret", signJWT(t, jwt.SigningMethodHS256, []byte(secret), nil, edit(nil)), "", ""},

@@ -20,7 +20,8 @@ const (
 	RejectCacheMismatch   Reason = "cache_token_mismatch" // the cache belongs to another session token
 	RejectJWTInvalid      Reason = "jwt_invalid"          // Bearer JWT forged, malformed or for another iss/aud
 	RejectJWTExpired      Reason = "jwt_expired"          // Bearer JWT expired
-	RejectJWKSUnavailable Reason = "jwks_unavailable"     // no JWKS configured, reachable, or with the kid
+	RejectJWKSUnavailable Reason = "jwks_unavailable"     // no JWKS configured or reachable
+	RejectUnknownKey      Reason = "unknown_kid"          // the JWKS has no key with this kid: forged, or another app's
 	RejectNoSecret        Reason = "no_secret"            // a cookie needs the secret and none is configured
 	RejectSessionUnknown  Reason = "session_unknown"      // lookup: no such unexpired session, or signed out
 	RejectLookupFailed    Reason = "lookup_failed"        // lookup: database or upstream error or timeout
@@ -32,7 +33,7 @@ const (
 var allReasons = [...]Reason{
 	RejectTokenMalformed, RejectTokenSignature, RejectCacheMalformed, RejectCacheSignature,
 	RejectCacheExpired, RejectCacheVersion, RejectCacheMismatch, RejectJWTInvalid,
-	RejectJWTExpired, RejectJWKSUnavailable, RejectNoSecret, RejectSessionUnknown, RejectLookupFailed,
+	RejectJWTExpired, RejectJWKSUnavailable, RejectUnknownKey, RejectNoSecret, RejectSessionUnknown, RejectLookupFailed,
 	RejectCookiesAmbiguous,
 }
 
@@ -109,6 +110,8 @@ func (c *counters) snapshot() Stats {
 // bearerReason maps a Bearer JWT error to its reason.
 func bearerReason(err error) Reason {
 	switch {
+	case errors.Is(err, errJWKSUnknownID):
+		return RejectUnknownKey
 	case isJWKSError(err):
 		return RejectJWKSUnavailable
 	case errors.Is(err, errJWTExpired):
@@ -124,6 +127,8 @@ func isJWKSError(err error) bool {
 // reasonOf maps a cookie verification error to its reason.
 func reasonOf(err error) Reason {
 	switch {
+	case errors.Is(err, errJWKSUnknownID):
+		return RejectUnknownKey // the JWKS answered: not an outage
 	case isJWKSError(err):
 		return RejectJWKSUnavailable
 	case errors.Is(err, errTokenMalformed):

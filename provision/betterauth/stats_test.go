@@ -39,6 +39,7 @@ func TestReasonOf(t *testing.T) {
 		{errCacheVersion, RejectCacheVersion},
 		{errCacheMismatch, RejectCacheMismatch},
 		{errors.Join(errJWTInvalid, errJWKSFetch), RejectJWKSUnavailable},
+		{errors.Join(errJWTInvalid, errJWKSUnknownID), RejectUnknownKey},
 		{errNoSecret, RejectNoSecret},
 		{errCompactSignature, RejectCacheSignature},
 		{errJWEKey, RejectCacheSignature},
