@@ -26,7 +26,10 @@ type moduleTable struct {
 // moduleTables lists the tables, one line per concern; each concern keeps
 // its DDL and queries in a file of its own.
 func moduleTables() []moduleTable {
-	return []moduleTable{}
+	return []moduleTable{
+		{name: "links", ddl: linksDDL},
+		{name: "devices", ddl: devicesDDL},
+	}
 }
 
 // moduleTableName returns the quoted, prefixed name of a module table.
