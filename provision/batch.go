@@ -27,6 +27,11 @@ type member struct {
 	prof      profile
 	plan      plan
 	contactID int // the contact to store as the user's mauticId
+	// created is set when Mautic made contactID for this user (201).
+	created bool
+	// unproven is the mtc_id the browser sent with no evidence that it
+	// was tracked as that contact; it was ignored.
+	unproven int
 }
 
 // batchRun collects the outcome of one batch: users to link, and users
@@ -34,6 +39,7 @@ type member struct {
 type batchRun struct {
 	e        *Engine
 	ctx      context.Context
+	records  map[string]userdb.Link // the module's records of the members
 	links    []*member
 	retry    []*member
 	retryErr error
@@ -67,8 +73,14 @@ func (e *Engine) runBatch(ctx context.Context, jobs []job) {
 		e.unavailable(ms, failDatabase, err, time.Time{})
 		return
 	}
-	run := &batchRun{e: e, ctx: ctx}
-	refresh, provision := run.sort(ms, rows)
+	records, err := e.store.Links(ctx, memberIDs(ms))
+	if err != nil {
+		e.unavailable(ms, failDatabase, err, time.Time{})
+		return
+	}
+	run := &batchRun{e: e, ctx: ctx, records: records}
+	refresh, resync, provision := run.sort(ms, rows)
+	run.resync(resync)
 	run.refresh(refresh)
 	run.provision(provision, heldSet)
 	run.finish()
@@ -113,8 +125,9 @@ func (e *Engine) deferUnheld(ms []*member, held map[string]bool) []*member {
 
 // sort applies rule 1 from the rows read under the lock: a user whose row
 // holds an id is done without a Mautic call, unless their locale is to be
-// refreshed; a user without one is to be provisioned.
-func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, provision []*member) {
+// refreshed or their email changed since it was synced; a user without one
+// is to be provisioned.
+func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, resync, provision []*member) {
 	now := r.e.cfg.Now()
 	for _, m := range ms {
 		row, ok := rows[m.userID]
@@ -125,6 +138,8 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 		m.row = row
 		m.prof = newProfile(row, m.hint, r.e.locales, !m.dropOptional, now)
 		switch {
+		case row.MauticID > 0 && r.emailChanged(m):
+			resync = append(resync, m)
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}
 			r.e.finish(m, row.MauticID, OutcomeProvisioned)
@@ -134,7 +149,7 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 			provision = append(provision, m)
 		}
 	}
-	return refresh, provision
+	return refresh, resync, provision
 }
 
 // results hands each item's result to fn, except items whose call failed
