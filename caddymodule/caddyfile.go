@@ -485,7 +485,7 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 	}
 	durations := map[string]*caddy.Duration{
 		"wait": &c.Wait, "batch_delay": &c.BatchDelay, "cache_ttl": &c.CacheTTL,
-		"rescan": &c.Rescan, "active_window": &c.ActiveWindow,
+		"rescan": &c.Rescan, "active_window": &c.ActiveWindow, "evidence_window": &c.EvidenceWindow,
 	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		name := d.Val()
@@ -513,8 +513,14 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 				c.Locales = map[string]string{}
 			}
 			c.Locales[args[0]] = args[1]
+		case "trust_unverified_emails":
+			if d.NextArg() {
+				return d.Errf("trust_unverified_emails takes no arguments")
+			}
+			c.TrustUnverifiedEmails = true
 		default:
-			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "rescan", "active_window")
+			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "rescan",
+				"active_window", "trust_unverified_emails", "evidence_window")
 		}
 	}
 	return nil

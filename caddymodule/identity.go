@@ -54,6 +54,7 @@ func (h *Handler) identify(r *http.Request) visitor {
 	v := visitor{user: id, mtcID: mtcID}
 	cid, ok := st.engine.ContactFor(r.Context(), provision.Visit{
 		User: id, MtcID: mtcID, ParaglideLocale: paraglide, AcceptLanguage: r.Header.Get("Accept-Language"),
+		DeviceID: cookieValue(r, deviceCookie),
 	})
 	if ok {
 		v.contactID = cid

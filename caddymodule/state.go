@@ -229,6 +229,7 @@ func (st *state) lookupSession(ctx context.Context, token string) (betterauth.Id
 	return betterauth.Identity{
 		UserID: su.ID, Email: su.Email, Name: su.Name, Locale: su.Locale,
 		MauticID: su.MauticID, MauticIDFresh: true, ExpiresAt: su.SessionExpiresAt,
+		EmailVerified: su.EmailVerified,
 	}, nil
 }
 
@@ -245,6 +246,7 @@ func (st *state) openEngine() error {
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
 		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, Rescan: time.Duration(p.Rescan),
 		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.metrics.hooks(),
+		TrustUnverifiedEmails: p.TrustUnverifiedEmails, EvidenceWindow: time.Duration(p.EvidenceWindow),
 	})
 	if err != nil {
 		return fmt.Errorf("mautic: provisioning: %w", err)
