@@ -81,14 +81,16 @@ func (st *state) recordDevice(ctx context.Context, device string, contact int) {
 	if st.devices.get(device) == contact {
 		return
 	}
-	if db := st.db.Load(); db != nil {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
-		defer cancel()
-		if err := db.PutDevice(ctx, device, contact); err != nil {
-			st.metrics.failures.WithLabelValues("device_evidence").Inc()
-			st.logFailure("device_evidence", "recording a tracked device failed", zap.Error(err))
-			return // not cached: the next hit tries again
-		}
+	db := st.db.Load()
+	if db == nil {
+		return // not connected yet: not cached, so the next hit records it
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+	defer cancel()
+	if err := db.PutDevice(ctx, device, contact); err != nil {
+		st.metrics.failures.WithLabelValues("device_evidence").Inc()
+		st.logFailure("device_evidence", "recording a tracked device failed", zap.Error(err))
+		return // not cached: the next hit tries again
 	}
 	st.devices.put(device, contact)
 }

@@ -89,6 +89,9 @@ type site struct {
 type siteOptions struct {
 	encodeInsideHandle bool
 	extra              string // more directives in the site block
+	// noHealthWait starts the test without waiting for a healthy module:
+	// the wait pings Mautic, and the health route caches that answer.
+	noHealthWait bool
 }
 
 const publicMauticURL = "https://mautic.example.com"
@@ -116,7 +119,25 @@ func startSite(t *testing.T, o siteOptions) *site {
 	loadCaddyfile(t, s.caddyfile(o))
 	// Registered last, so it runs first: unload before the services stop.
 	t.Cleanup(func() { unloadCaddy(t) })
+	if !o.noHealthWait {
+		waitHealthy(t)
+	}
 	return s
+}
+
+// waitHealthy waits until the module reports Mautic and the database
+// connected: the database connects in the background (creating the
+// module's tables first), and a session looked up before that fails.
+func waitHealthy(t *testing.T) {
+	t.Helper()
+	eventually(t, 15*time.Second, "the module's health is 200", func() bool {
+		resp, err := http.Get("http://" + adminAddr + "/mautic/health")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 func (s *site) caddyfile(o siteOptions) string {
@@ -560,7 +581,7 @@ func TestIntegrationReloadMidTrafficDropsNothing(t *testing.T) {
 }
 
 func TestIntegrationDeadMauticNeverBreaksAPage(t *testing.T) {
-	s := startSite(t, siteOptions{})
+	s := startSite(t, siteOptions{noHealthWait: true})
 	s.mautic.SetDown(true)
 	u := loadUser(t, "db-only")
 	u.seed(t, s.db, 0)
