@@ -201,8 +201,17 @@ func (e *Engine) contactSaved(ctx context.Context, c *mautic.Contact, res *Webho
 	return effect, nil
 }
 
-// linkByEmail gives a user without a contact the contact with their email.
+// linkByEmail gives a user without a contact the contact with their email,
+// under the rules of the engine's own links: not while the email is
+// unverified (the engine links the contacts it creates itself), and not a
+// contact another user has.
 func (e *Engine) linkByEmail(ctx context.Context, u userdb.User, contactID int, res *WebhookResult) (WebhookEffect, error) {
+	if !u.EmailVerified && !e.cfg.TrustUnverifiedEmails {
+		return EffectUnchanged, nil
+	}
+	if others, err := e.store.UsersByMauticID(ctx, contactID); err != nil || len(others) > 0 {
+		return EffectUnchanged, err
+	}
 	ok, err := e.setLink(ctx, u.ID, contactID, res)
 	if !ok || err != nil {
 		return EffectUnchanged, err
