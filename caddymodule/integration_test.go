@@ -369,7 +369,7 @@ func (s *site) postWebhook(t *testing.T, body []byte, sig string) (*http.Respons
 func TestIntegrationWebhooks(t *testing.T) {
 	s := startSite(t, siteOptions{})
 	// The captures are about contact 10, hooked@example.com.
-	s.db.AddUser(t, userdb.User{ID: "hooked-user", Email: "hooked@example.com"})
+	s.db.AddUser(t, userdb.User{ID: "hooked-user", Email: "hooked@example.com", EmailVerified: true})
 	created, createdSig := webhookCapture(t, "hook_1795646388737_001.raw")
 	deleted, deletedSig := webhookCapture(t, "hook_1795646443082_003.raw")
 
