@@ -55,6 +55,10 @@ func (e *Engine) runBatch(ctx context.Context, jobs []job) {
 	for i := range jobs {
 		ms[i] = &member{job: jobs[i]}
 	}
+	if err := e.withEvidence(ctx, ms); err != nil {
+		e.unavailable(ms, failDatabase, err, time.Time{})
+		return
+	}
 	held, release, err := e.store.LockUsers(ctx, lockKeys(ms))
 	if err != nil {
 		e.unavailable(ms, failDatabase, err, time.Time{})

@@ -23,10 +23,6 @@ func (r *batchRun) provision(ms []*member, held map[string]bool) {
 		return
 	}
 	r.e.pause.succeeded()
-	if err := r.withEvidence(ms); err != nil {
-		r.e.unavailable(ms, failDatabase, err, timeZero)
-		return
-	}
 	cookies, err := r.cookieContacts(ms, byEmail)
 	if err != nil {
 		r.e.callFailed(ms, err)

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"context"
 	"time"
 
 	"go.uber.org/zap"
@@ -98,8 +99,10 @@ func (r *batchRun) taken(m *member, contactID int, others []userdb.User) {
 // withEvidence drops the mtc_id of members whose browser the first-party
 // proxy never saw tracked as that contact: ids are sequential, so a cookie
 // alone proves nothing, and taking a stranger's anonymous contact would
-// hand over their browsing history.
-func (r *batchRun) withEvidence(ms []*member) error {
+// hand over their browsing history. It runs before the batch takes its
+// locks, so that a forged id does not even lock the contact it names
+// (which would make its owner's own sign-up pass it by).
+func (e *Engine) withEvidence(ctx context.Context, ms []*member) error {
 	var devices []string
 	for _, m := range ms {
 		if m.hint.mtcID > 0 && m.hint.device != "" {
@@ -109,7 +112,7 @@ func (r *batchRun) withEvidence(ms []*member) error {
 	seen := map[string]int{}
 	if len(devices) > 0 {
 		var err error
-		if seen, err = r.e.store.DeviceContacts(r.ctx, devices, r.e.cfg.Now().Add(-r.e.cfg.EvidenceWindow)); err != nil {
+		if seen, err = e.store.DeviceContacts(ctx, devices, e.cfg.Now().Add(-e.cfg.EvidenceWindow)); err != nil {
 			return err
 		}
 	}
