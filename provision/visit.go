@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/caddy-mautic/caddy-mautic/provision/betterauth"
@@ -93,7 +94,7 @@ func (e *Engine) refreshIfChosen(v Visit, l linked) {
 // for a change) decides; the cache keeps the visit's email so that one change
 // queues one turn.
 func (e *Engine) checkEmail(v Visit, l linked) {
-	if v.User.Email == "" || emailKey(v.User.Email) == emailKey(l.email) {
+	if v.User.Email == "" || strings.EqualFold(strings.TrimSpace(v.User.Email), strings.TrimSpace(l.email)) {
 		return
 	}
 	l.email = v.User.Email
