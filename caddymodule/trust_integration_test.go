@@ -94,3 +94,43 @@ func TestIntegrationImpostorWithVictimsEmail(t *testing.T) {
 		t.Errorf("the impostor's browser was handed over to the victim's contact")
 	}
 }
+
+// TestIntegrationEmailChangeThenSignUpWithOldEmail: A changes their email;
+// B signs up with A's old one. B never gets A's contact, A's contact takes
+// A's new email, and B gets a contact of their own.
+func TestIntegrationEmailChangeThenSignUpWithOldEmail(t *testing.T) {
+	s := startSite(t, siteOptions{})
+	a := loadUser(t, "mysql-db-only")
+	s.db.AddUser(t, userdb.User{ID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale, EmailVerified: true})
+	s.db.AddSession(t, a.ID, a.Token, time.Now().Add(24*time.Hour))
+	s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": a.Cookie})
+	var one int
+	eventually(t, 10*time.Second, "A provisioned", func() bool {
+		id, ok := s.db.MauticID(t, a.ID)
+		one = id
+		return ok
+	})
+	s.db.SetEmail(t, a.ID, "a-changed@example.test")
+	s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": a.Cookie})
+
+	b := loadUser(t, "mysql-nojwtheader")
+	s.db.AddUser(t, userdb.User{ID: b.ID, Email: a.Email, Name: b.Name, EmailVerified: true}) // A's old email
+	s.db.AddSession(t, b.ID, b.Token, time.Now().Add(24*time.Hour))
+	s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": b.Cookie})
+	var two int
+	eventually(t, 15*time.Second, "B provisioned", func() bool {
+		s.get(t, "/", map[string]string{"Accept": navigation, "Cookie": b.Cookie})
+		id, ok := s.db.MauticID(t, b.ID)
+		two = id
+		return ok
+	})
+	if two == one {
+		t.Fatalf("A -> %d, B -> %d: one contact, two users", one, two)
+	}
+	if c, _ := s.mautic.Contact(one); c.Fields["email"] != "a-changed@example.test" {
+		t.Errorf("A's contact has %q, want A's new email", c.Fields["email"])
+	}
+	if id, _ := s.db.MauticID(t, a.ID); id != one {
+		t.Errorf("A moved to %d", id)
+	}
+}
