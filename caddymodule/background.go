@@ -238,6 +238,30 @@ func (l lazyStore) ClearMauticID(ctx context.Context, contactID int) (int64, err
 	return db.ClearMauticID(ctx, contactID)
 }
 
+func (l lazyStore) Links(ctx context.Context, userIDs []string) (map[string]userdb.Link, error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, err
+	}
+	return db.Links(ctx, userIDs)
+}
+
+func (l lazyStore) PutLink(ctx context.Context, link userdb.Link) error {
+	db, err := l.db()
+	if err != nil {
+		return err
+	}
+	return db.PutLink(ctx, link)
+}
+
+func (l lazyStore) DeviceContacts(ctx context.Context, devices []string, since time.Time) (map[string]int, error) {
+	db, err := l.db()
+	if err != nil {
+		return nil, err
+	}
+	return db.DeviceContacts(ctx, devices, since)
+}
+
 func (l lazyStore) LockUsers(ctx context.Context, ids []string) ([]string, func(), error) {
 	db, err := l.db()
 	if err != nil {

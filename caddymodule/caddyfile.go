@@ -515,7 +515,7 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 	}
 	durations := map[string]*caddy.Duration{
 		"wait": &c.Wait, "batch_delay": &c.BatchDelay, "cache_ttl": &c.CacheTTL,
-		"rescan": &c.Rescan, "active_window": &c.ActiveWindow,
+		"rescan": &c.Rescan, "active_window": &c.ActiveWindow, "evidence_window": &c.EvidenceWindow,
 	}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		name := d.Val()
@@ -554,8 +554,14 @@ func (h *Handler) parseProvisioning(d *caddyfile.Dispenser) error {
 				return d.Errf("on_delete takes one of %s, %s", provision.DeleteWaitForVisit, provision.DeletePermanent)
 			}
 			c.OnDelete = d.Val()
+		case "trust_unverified_emails":
+			if d.NextArg() {
+				return d.Errf("trust_unverified_emails takes no arguments")
+			}
+			c.TrustUnverifiedEmails = true
 		default:
-			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "locale_default", "rescan", "active_window", "on_delete")
+			return unknownSub(d, "provisioning", "wait", "workers", "batch_delay", "cache_ttl", "locale", "rescan",
+				"active_window", "locale_default", "on_delete", "trust_unverified_emails", "evidence_window")
 		}
 	}
 	return nil

@@ -130,6 +130,8 @@ func TestCaddyfileAdapt(t *testing.T) {
 				locale_default en
 				rescan 5m
 				active_window 720h
+				trust_unverified_emails
+				evidence_window 168h
 			}`,
 			`{"handler":"mautic",
 			"api":{"url":"{env.MAUTIC_BASEURL}","basic_auth":{"username":"{env.MAUTIC_USERNAME}","password":"{env.MAUTIC_PASSWORD}"}},
@@ -137,7 +139,7 @@ func TestCaddyfileAdapt(t *testing.T) {
 			"database":{"dsn":"{env.DATABASE_URL}","dialect":"postgres","user_table":"User","session_table":"Session","columns":{"user_mautic_id":"mautic_id","session_token":"tok"},"max_open_conns":4},
 			"webhook":{"path":"/hooks/mautic","secrets":["{env.MAUTIC_WEBHOOK_SECRET}","{env.MAUTIC_WEBHOOK_OLD_SECRET}"],"max_body":1048576,"read_timeout":20000000000,"spool_dir":"/var/lib/caddy/spool"},
 			"first_party":{"prefix":"/mtc-proxy","upstream":"http://mautic.internal:8080","handover":true,"timeout":2000000000,"public_origin":"https://www.example.com"},
-			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"locale_default":"en","rescan":300000000000,"active_window":2592000000000000}}`},
+			"provisioning":{"wait":150000000,"workers":3,"batch_delay":50000000,"cache_ttl":7200000000000,"locales":{"de":"de_DE","fr":"fr_FR"},"locale_default":"en","rescan":300000000000,"active_window":2592000000000000,"trust_unverified_emails":true,"evidence_window":604800000000000}}`},
 		{"webhook path defaults", `
 			api https://m.example.com {
 				basic_auth a b
@@ -218,6 +220,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"bad locale", "mautic {\nprovisioning {\nlocale de\n}\n}", "the site's tag and Mautic's locale", 4},
 		{"unknown provisioning sub-directive", "mautic {\nprovisioning {\nbatch 5\n}\n}", `unknown provisioning sub-directive "batch"`, 4},
 		{"bad on_delete", "mautic {\nprovisioning {\non_delete forever\n}\n}", "on_delete takes one of wait_for_visit, permanent", 4},
+		{"trust_unverified_emails with an argument", "mautic {\nprovisioning {\ntrust_unverified_emails yes\n}\n}", "trust_unverified_emails takes no arguments", 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -203,4 +203,16 @@ type ProvisioningConfig struct {
 	// request; permanent never again (until an operator deletes their row
 	// from caddy_mautic_deletions).
 	OnDelete string `json:"on_delete,omitempty"`
+	// TrustUnverifiedEmails links users to the existing contact with their
+	// email before Better Auth marks the email verified. Off by default:
+	// such a user gets no contact until they verify, as anyone can sign up
+	// with a stranger's email. Turn it on only where the application
+	// proves every email another way.
+	TrustUnverifiedEmails bool `json:"trust_unverified_emails,omitempty"`
+	// EvidenceWindow is how recently the first-party proxy must have seen
+	// a browser tracked as the anonymous contact its mtc_id cookie names
+	// for a new user to take that contact (default 30 days). Without
+	// first_party there is no such evidence and no anonymous contact is
+	// ever taken.
+	EvidenceWindow caddy.Duration `json:"evidence_window,omitempty"`
 }

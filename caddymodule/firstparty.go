@@ -147,7 +147,7 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, route string, re
 	if route == routeScript && resp.StatusCode == http.StatusOK {
 		body = h.path.script.rewrite(body)
 	}
-	h.learnDevice(resp, body)
+	h.learnDevice(r.Context(), resp, body)
 	for _, k := range returnedHeaders {
 		if v := resp.Header.Get(k); v != "" {
 			w.Header().Set(k, v)
@@ -194,9 +194,10 @@ func mauticCookies(r *http.Request) string {
 	return strings.Join(parts, "; ")
 }
 
-// learnDevice remembers which contact a tracked device belongs to, from
-// Mautic's answer ({"id":…, "device_id":…}) or the cookies it set.
-func (h *Handler) learnDevice(resp *http.Response, body []byte) {
+// learnDevice records which contact a tracked device belongs to, from
+// Mautic's answer ({"id":…, "device_id":…}) or the cookies it set. Only
+// Mautic's answer counts, never what the browser sent.
+func (h *Handler) learnDevice(ctx context.Context, resp *http.Response, body []byte) {
 	var device string
 	var contact int
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
@@ -212,7 +213,7 @@ func (h *Handler) learnDevice(resp *http.Response, body []byte) {
 	}
 	for _, c := range resp.Cookies() {
 		switch c.Name {
-		case "mautic_device_id":
+		case deviceCookie:
 			device = c.Value
 		case mtcIDCookie:
 			if n, err := strconv.Atoi(c.Value); err == nil {
@@ -221,7 +222,7 @@ func (h *Handler) learnDevice(resp *http.Response, body []byte) {
 		}
 	}
 	if device != "" && contact > 0 {
-		h.st.devices.put(device, contact)
+		h.st.recordDevice(ctx, device, contact)
 	}
 }
 

@@ -106,8 +106,11 @@ func TestFirstPartyProxy(t *testing.T) {
 		if rec.Header().Get("Access-Control-Allow-Origin") != "" || len(rec.Header().Values("Access-Control-Allow-Origin")) != 0 {
 			t.Error("Mautic's CORS headers passed on")
 		}
-		if h.st.devices.get("dev1") != 6 {
-			t.Error("the device's contact was not learnt from the answer")
+		// Learnt devices go to the app database (see the integration
+		// tests); with none connected, nothing is cached, so that the
+		// next hit records the device once it is.
+		if got := h.st.devices.get("dev1"); got != 0 {
+			t.Errorf("device cached as %d with no database to record it in", got)
 		}
 	})
 	t.Run("pixel", func(t *testing.T) {

@@ -1,9 +1,12 @@
 package caddymodule
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"time"
+
+	"go.uber.org/zap"
 )
 
 // Bounds of the device map: how many tracked devices are remembered and
@@ -12,6 +15,14 @@ const (
 	deviceMapSize = 50_000
 	deviceMapTTL  = 24 * time.Hour
 )
+
+// deviceCookie is Mautic's tracking device cookie, first-party through the
+// proxy.
+const deviceCookie = "mautic_device_id"
+
+// evidenceTimeout bounds a read or write of the shared device table on a
+// tracking hit: a slow database costs a hand-over, never a hit.
+const evidenceTimeout = 2 * time.Second
 
 // handoverEmail returns the email to add to a proxied hit, or "": the
 // hand-over is on, the visitor is a signed-in user with a known contact
@@ -24,19 +35,69 @@ func (h *Handler) handoverEmail(r *http.Request, v visitor, hitDevice string) st
 	if !h.path.handover || v.contactID == 0 || v.user.Email == "" {
 		return ""
 	}
-	device := cookieValue(r, "mautic_device_id")
+	device := cookieValue(r, deviceCookie)
 	if device == "" {
 		device = hitDevice
 	}
-	if device != "" && h.st.devices.get(device) == v.contactID {
+	if device != "" && h.st.deviceContact(r.Context(), device) == v.contactID {
 		return ""
 	}
 	return v.user.Email
 }
 
+// deviceContact returns the contact Mautic's tracking last answered device
+// with, as any instance's proxy recorded it in the app database (within
+// deviceMapTTL), or 0. The local map caches the answers.
+func (st *state) deviceContact(ctx context.Context, device string) int {
+	if c := st.devices.get(device); c > 0 {
+		return c
+	}
+	db := st.db.Load()
+	if db == nil {
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(ctx, evidenceTimeout)
+	defer cancel()
+	found, err := db.DeviceContacts(ctx, []string{device}, time.Now().Add(-deviceMapTTL))
+	if err != nil {
+		st.metrics.failures.WithLabelValues("device_evidence").Inc()
+		st.logFailure("device_evidence", "reading tracked devices failed", zap.Error(err))
+		return 0
+	}
+	c := found[device]
+	if c > 0 {
+		st.devices.put(device, c)
+	}
+	return c
+}
+
+// recordDevice keeps that Mautic's tracking answered device with contact,
+// in the app database, where every instance finds it: it is the evidence
+// that lets a new user take the anonymous contact their browser was
+// tracked as (provision), and tells the hand-over the device is done.
+// The local map spares a write per hit: only a new or changed answer is
+// written, at most once per deviceMapTTL.
+func (st *state) recordDevice(ctx context.Context, device string, contact int) {
+	if st.devices.get(device) == contact {
+		return
+	}
+	db := st.db.Load()
+	if db == nil {
+		return // not connected yet: not cached, so the next hit records it
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), evidenceTimeout)
+	defer cancel()
+	if err := db.PutDevice(ctx, device, contact); err != nil {
+		st.metrics.failures.WithLabelValues("device_evidence").Inc()
+		st.logFailure("device_evidence", "recording a tracked device failed", zap.Error(err))
+		return // not cached: the next hit tries again
+	}
+	st.devices.put(device, contact)
+}
+
 // deviceMap remembers which contact Mautic said a tracked device belongs
-// to, bounded in size and age. It is an optimisation: a device it does not
-// know is handed over once more, which Mautic answers the same way.
+// to, bounded in size and age. It caches the shared device table: a device
+// it does not know is looked up there.
 type deviceMap struct {
 	max int
 	ttl time.Duration

@@ -57,6 +57,7 @@ func (h *Handler) identify(r *http.Request, allowed bool) visitor {
 	cid, ok := st.engine.ContactFor(r.Context(), provision.Visit{
 		User: id, MtcID: mtcID, ParaglideLocale: paraglide, AcceptLanguage: r.Header.Get("Accept-Language"),
 		ConsentWithheld: !allowed,
+		DeviceID:        cookieValue(r, deviceCookie),
 	})
 	if ok {
 		v.contactID = cid

@@ -98,6 +98,9 @@ type siteOptions struct {
 	logFile            string                   // an access log to write, or ""
 	firstParty         string                   // more first_party subdirectives
 	tracking           string                   // tracking subdirectives
+	// noHealthWait is kept for the tests that set it: startSite waits on
+	// the pooled state, never on /mautic/health.
+	noHealthWait bool
 }
 
 const publicMauticURL = "https://mautic.example.com"
@@ -411,7 +414,7 @@ func (s *site) postWebhook(t *testing.T, body []byte, sig string) (*http.Respons
 func TestIntegrationWebhooks(t *testing.T) {
 	s := startSite(t, siteOptions{})
 	// The captures are about contact 10, hooked@example.com.
-	s.db.AddUser(t, userdb.User{ID: "hooked-user", Email: "hooked@example.com"})
+	s.db.AddUser(t, userdb.User{ID: "hooked-user", Email: "hooked@example.com", EmailVerified: true})
 	created, createdSig := webhookCapture(t, "hook_1795646388737_001.raw")
 	deleted, deletedSig := webhookCapture(t, "hook_1795646443082_003.raw")
 
@@ -628,7 +631,7 @@ func TestIntegrationReloadMidTrafficDropsNothing(t *testing.T) {
 }
 
 func TestIntegrationDeadMauticNeverBreaksAPage(t *testing.T) {
-	s := startSite(t, siteOptions{})
+	s := startSite(t, siteOptions{noHealthWait: true})
 	s.mautic.SetDown(true)
 	u := loadUser(t, "db-only")
 	u.seed(t, s.db, 0)

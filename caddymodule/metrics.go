@@ -48,7 +48,7 @@ func newMetrics(instance string) *metrics {
 		apiCalls:         counter("api_calls_total", "Mautic API attempts by route and status (0: no answer).", "route", "status"),
 		webhookRequests:  counter("webhook_requests_total", "Webhook requests by result (stored, already_pending, already_applied, bad_signature, rate_limited, too_large, malformed, spool_error, method_not_allowed).", "result"),
 		webhookEvents:    counter("webhook_events_total", "Applied webhook events by trigger and effect.", "trigger", "effect"),
-		failures:         counter("failures_total", "Failures of a dependency the page did not wait for, by component (mautic, database, identity, tracking_proxy, spool, spool_db, log_redaction).", "component"),
+		failures:         counter("failures_total", "Failures of a dependency the page did not wait for, by component (mautic, database, identity, tracking_proxy, spool, spool_db, log_redaction, device_evidence).", "component"),
 		proxied:          counter("first_party_requests_total", "First-party tracking requests by route and status (502: Mautic unreachable).", "route", "status"),
 	}
 	m.cookieRewrites = prometheus.NewCounter(prometheus.CounterOpts{

@@ -245,6 +245,7 @@ func (st *state) lookupSession(ctx context.Context, token string) (betterauth.Id
 	return betterauth.Identity{
 		UserID: su.ID, Email: su.Email, Name: su.Name, Locale: su.Locale,
 		MauticID: su.MauticID, MauticIDFresh: true, ExpiresAt: su.SessionExpiresAt,
+		EmailVerified: su.EmailVerified,
 	}, nil
 }
 
@@ -261,8 +262,9 @@ func (st *state) openEngine() error {
 		Workers: p.Workers, BatchDelay: time.Duration(p.BatchDelay), RequestWait: time.Duration(p.Wait),
 		CacheTTL: time.Duration(p.CacheTTL), Locales: p.Locales, LocaleDefault: p.LocaleDefault, Rescan: time.Duration(p.Rescan),
 		ActiveWindow: time.Duration(p.ActiveWindow), Hooks: st.engineHooks(),
-		Changes:  lazyChanges{st},
-		OnDelete: provision.DeletePolicy(p.OnDelete),
+		Changes:               lazyChanges{st},
+		OnDelete:              provision.DeletePolicy(p.OnDelete),
+		TrustUnverifiedEmails: p.TrustUnverifiedEmails, EvidenceWindow: time.Duration(p.EvidenceWindow),
 	})
 	if err != nil {
 		return fmt.Errorf("mautic: provisioning: %w", err)

@@ -88,7 +88,7 @@ func parseBearerMode(s string) (betterauth.BearerMode, error) {
 // columnFields are the names of userdb.Columns' fields, as the Caddyfile's
 // column sub-directive and the JSON config spell them.
 var columnFields = []string{
-	"user_id", "user_email", "user_name", "user_locale", "user_mautic_id",
+	"user_id", "user_email", "user_name", "user_locale", "user_mautic_id", "user_email_verified",
 	"session_token", "session_user_id", "session_expires_at", "session_updated_at",
 }
 
@@ -96,7 +96,7 @@ var columnFields = []string{
 func setColumn(c *userdb.Columns, field, name string) bool {
 	targets := map[string]*string{
 		"user_id": &c.UserID, "user_email": &c.UserEmail, "user_name": &c.UserName,
-		"user_locale": &c.UserLocale, "user_mautic_id": &c.UserMauticID,
+		"user_locale": &c.UserLocale, "user_mautic_id": &c.UserMauticID, "user_email_verified": &c.UserEmailVerified,
 		"session_token": &c.SessionToken, "session_user_id": &c.SessionUserID,
 		"session_expires_at": &c.SessionExpiresAt, "session_updated_at": &c.SessionUpdatedAt,
 	}

@@ -27,6 +27,11 @@ type member struct {
 	prof      profile
 	plan      plan
 	contactID int // the contact to store as the user's mauticId
+	// created is set when Mautic made contactID for this user (201).
+	created bool
+	// unproven is the mtc_id the browser sent with no evidence that it
+	// was tracked as that contact; it was ignored.
+	unproven int
 }
 
 // batchRun collects the outcome of one batch: users to link, and users
@@ -34,6 +39,7 @@ type member struct {
 type batchRun struct {
 	e        *Engine
 	ctx      context.Context
+	records  map[string]userdb.Link // the module's records of the members
 	links    []*member
 	retry    []*member
 	retryErr error
@@ -48,6 +54,10 @@ func (e *Engine) runBatch(ctx context.Context, jobs []job) {
 	ms := make([]*member, len(jobs))
 	for i := range jobs {
 		ms[i] = &member{job: jobs[i]}
+	}
+	if err := e.withEvidence(ctx, ms); err != nil {
+		e.unavailable(ms, failDatabase, err, time.Time{})
+		return
 	}
 	held, release, err := e.store.LockUsers(ctx, lockKeys(ms))
 	if err != nil {
@@ -67,8 +77,14 @@ func (e *Engine) runBatch(ctx context.Context, jobs []job) {
 		e.unavailable(ms, failDatabase, err, time.Time{})
 		return
 	}
-	run := &batchRun{e: e, ctx: ctx}
-	refresh, provision := run.sort(ms, rows)
+	records, err := e.store.Links(ctx, memberIDs(ms))
+	if err != nil {
+		e.unavailable(ms, failDatabase, err, time.Time{})
+		return
+	}
+	run := &batchRun{e: e, ctx: ctx, records: records}
+	refresh, resync, provision := run.sort(ms, rows)
+	run.resync(resync)
 	run.refresh(refresh)
 	run.provision(run.tombstoned(provision), heldSet)
 	run.finish()
@@ -113,8 +129,9 @@ func (e *Engine) deferUnheld(ms []*member, held map[string]bool) []*member {
 
 // sort applies rule 1 from the rows read under the lock: a user whose row
 // holds an id is done without a Mautic call, unless their locale is to be
-// refreshed; a user without one is to be provisioned.
-func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, provision []*member) {
+// refreshed or their email changed since it was synced; a user without one
+// is to be provisioned.
+func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, resync, provision []*member) {
 	now := r.e.cfg.Now()
 	for _, m := range ms {
 		row, ok := rows[m.userID]
@@ -133,6 +150,8 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 		case row.MauticID > 0 && r.e.cache.isDeleted(row.MauticID):
 			r.e.queue.settle(m.t, 0) // its deletion is being confirmed
 			r.e.outcome(OutcomeDeleted)
+		case row.MauticID > 0 && r.emailChanged(m):
+			resync = append(resync, m)
 		case row.MauticID > 0 && m.kind == kindProvision:
 			m.plan = plan{rule: RuleStored, contactID: row.MauticID}
 			r.e.finish(m, row.MauticID, OutcomeProvisioned)
@@ -145,7 +164,7 @@ func (r *batchRun) sort(ms []*member, rows map[string]userdb.User) (refresh, pro
 			provision = append(provision, m)
 		}
 	}
-	return refresh, provision
+	return refresh, resync, provision
 }
 
 // results hands each item's result to fn, except items whose call failed

@@ -20,6 +20,10 @@ const deletedTTL = time.Hour
 type linked struct {
 	contactID int
 	locale    string // the Mautic locale last sent or found; "" for unknown
+	// email is the user's email when the engine last read their row; ""
+	// when the link came from a credential's claim and is not checked
+	// against the module's record yet.
+	email string
 }
 
 // contactCache remembers user -> contact, so a signed-in page view costs no
@@ -29,6 +33,7 @@ type contactCache struct {
 	users    *gocache.Cache // user id -> linked
 	distrust *gocache.Cache // user id -> struct{}
 	deleted  *gocache.Cache // contact id -> struct{}
+	held     *gocache.Cache // user id -> struct{}: no contact for now (see hold)
 }
 
 func newContactCache(ttl time.Duration) *contactCache {
@@ -36,6 +41,7 @@ func newContactCache(ttl time.Duration) *contactCache {
 		users:    gocache.New(ttl, 0),
 		distrust: gocache.New(distrustTTL, 0),
 		deleted:  gocache.New(deletedTTL, 0),
+		held:     gocache.New(holdTTL, 0),
 	}
 }
 
@@ -94,6 +100,7 @@ func (c *contactCache) sweep() {
 	c.users.DeleteExpired()
 	c.distrust.DeleteExpired()
 	c.deleted.DeleteExpired()
+	c.held.DeleteExpired()
 }
 
 // size is the number of cached users, expired ones not yet swept included.

@@ -25,6 +25,7 @@ const (
 	DefaultRetryMax     = 15 * time.Minute
 	DefaultLockRetry    = time.Second
 	DefaultMaxQueued    = 100_000
+	DefaultEvidence     = 30 * 24 * time.Hour
 )
 
 // Store is the part of the application's database the engine uses.
@@ -50,6 +51,13 @@ type Store interface {
 	Tombstones(ctx context.Context, userIDs []string) (map[string]userdb.Tombstone, error)
 	ClearTombstone(ctx context.Context, userID string, activeAt time.Time) (bool, error)
 	LinkUnlessDeleted(ctx context.Context, userID string, contactID int) (stored int, err error)
+
+	// Links and PutLink keep the module's record of each user's link
+	// (caddy_mautic_links); DeviceContacts reads the tracking evidence
+	// the first-party proxy recorded (caddy_mautic_devices).
+	Links(ctx context.Context, userIDs []string) (map[string]userdb.Link, error)
+	PutLink(ctx context.Context, l userdb.Link) error
+	DeviceContacts(ctx context.Context, deviceIDs []string, since time.Time) (map[string]int, error)
 }
 
 var _ Store = (*userdb.DB)(nil)
@@ -132,6 +140,21 @@ type Config struct {
 	// (default DeleteWaitForVisit): no contact is made for them until their
 	// next signed-in request, or (DeletePermanent) never again.
 	OnDelete DeletePolicy
+	// TrustUnverifiedEmails links a user to a contact that already has
+	// their email even before Better Auth marked the email verified. The
+	// default, false, holds such a user without a contact until the email
+	// is verified: Better Auth signs people in before they verify, so
+	// anyone could otherwise sign up with a stranger's email and be given
+	// that person's contact. Set it only where every email the
+	// application stores was proven some other way. Users whose email no
+	// contact has yet get a new contact either way.
+	TrustUnverifiedEmails bool
+	// EvidenceWindow is how recently the first-party proxy must have seen
+	// Mautic's tracking answer a browser's device with the anonymous
+	// contact its mtc_id cookie names for a new user to take that
+	// contact (default 30 days). Without such a record the cookie is not
+	// trusted and the user gets a contact of their own.
+	EvidenceWindow time.Duration
 
 	// Hooks are optional callbacks for metrics.
 	Hooks Hooks
@@ -192,6 +215,7 @@ func (cfg Config) withDefaults() (Config, error) {
 	setDefault(&cfg.LockRetry, DefaultLockRetry)
 	setDefault(&cfg.MaxQueued, DefaultMaxQueued)
 	setDefault(&cfg.ChangePoll, DefaultChangePoll)
+	setDefault(&cfg.EvidenceWindow, DefaultEvidence)
 	return cfg, nil
 }
 
@@ -213,6 +237,7 @@ func checkNotNegative(cfg Config) error {
 		{"BatchDelay", cfg.BatchDelay}, {"RequestWait", cfg.RequestWait}, {"CacheTTL", cfg.CacheTTL},
 		{"Rescan", cfg.Rescan}, {"ActiveWindow", cfg.ActiveWindow}, {"CallTimeout", cfg.CallTimeout},
 		{"RetryMin", cfg.RetryMin}, {"RetryMax", cfg.RetryMax}, {"LockRetry", cfg.LockRetry}, {"ChangePoll", cfg.ChangePoll},
+		{"EvidenceWindow", cfg.EvidenceWindow},
 	}
 	for _, f := range durations {
 		if f.v < 0 {

@@ -44,6 +44,31 @@
 // so a contact identified in Mautic itself between the lookup and the patch
 // (a form submitted in that instant) is the one case this cannot rule out.
 //
+// # Trust
+//
+// A contact may hold a stranger's personal data, so three rules guard the
+// link (module records in userdb's caddy_mautic_links and
+// caddy_mautic_devices):
+//
+//   - Rule 2 links a user whose email is not verified (Better Auth's
+//     emailVerified) only to a contact the engine created for that user.
+//     Any other contact with the email existed before the user: they are
+//     held with no contact, no write and no mtc_id (OutcomeUnverified)
+//     until a visit or their row shows the email verified, unless
+//     Config.TrustUnverifiedEmails. A create that Mautic answers with an
+//     existing contact (200) is held the same way.
+//   - Rule 3 takes an anonymous contact only when the first-party proxy
+//     recorded Mautic's tracking answering the visit's mautic_device_id
+//     with it (Visit.DeviceID, within Config.EvidenceWindow). Without that
+//     evidence the mtc_id is ignored before any lock is taken.
+//   - A contact already linked to a user is never linked to another: rule
+//     2 and webhooks check UsersByMauticID. A linked user whose email
+//     differs from the one last synced has it written to their contact
+//     (OutcomeEmailSynced) unless another contact has it
+//     (OutcomeEmailClash: the user stays, nothing changes). A user whose
+//     email is still on another user's contact backs off
+//     (OutcomeTaken) while that user's change is synced first.
+//
 // Locale: the user's locale field, unless it holds Config.LocaleDefault
 // (the schema's default, which nobody chose), else the PARAGLIDE_LOCALE
 // cookie, else the best Accept-Language match, else the schema's default,

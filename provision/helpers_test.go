@@ -41,6 +41,9 @@ type env struct {
 	db   *userdb.DB
 	logs *observer.ObservedLogs
 	log  *zap.Logger
+	// devices holds, per anonymous contact trackAnonymous made, the
+	// browser's mautic_device_id.
+	devices map[int]string
 }
 
 func newEnv(t testing.TB, opts ...mautictest.Option) *env {
@@ -53,7 +56,7 @@ func newEnvOn(t testing.TB, f *dbtest.Fixture, opts ...mautictest.Option) *env {
 	t.Helper()
 	m := mautictest.NewServer(t, opts...)
 	core, logs := observer.New(zap.DebugLevel)
-	v := &env{t: t, m: m, f: f, db: f.Open(t), logs: logs, log: zap.New(core)}
+	v := &env{t: t, m: m, f: f, db: f.Open(t), logs: logs, log: zap.New(core), devices: map[int]string{}}
 	t.Cleanup(func() { v.checkLogsHoldNoEmail() })
 	return v
 }
@@ -104,10 +107,18 @@ func (v *env) engine(cfg Config) *Engine {
 	return e
 }
 
-// addUser inserts a user with a live session, as after a sign-up.
+// addUser inserts a user with a live session, as after a sign-up and the
+// email's verification.
 func (v *env) addUser(email, name string) userdb.User {
 	v.t.Helper()
-	u := v.f.AddUser(v.t, userdb.User{Email: email, Name: name})
+	return v.addUserVerified(email, name, true)
+}
+
+// addUserVerified is addUser with the email verified or not: Better Auth
+// signs a user in before they verify.
+func (v *env) addUserVerified(email, name string, verified bool) userdb.User {
+	v.t.Helper()
+	u := v.f.AddUser(v.t, userdb.User{Email: email, Name: name, EmailVerified: verified})
 	v.f.AddSession(v.t, u.ID, dbtest.RandomID(v.t), time.Now().Add(7*24*time.Hour))
 	return u
 }
@@ -175,7 +186,9 @@ func (v *env) contactOf(email string) mautictest.Contact {
 }
 
 // trackAnonymous makes an anonymous contact the way mtc.js does, with n
-// page hits from one browser, and returns its id.
+// page hits from one browser, and returns its id. It records, as the
+// first-party proxy does, that Mautic answered the browser's device with
+// the contact; fromBrowser sends that device with a visit.
 func (v *env) trackAnonymous(n int) int {
 	v.t.Helper()
 	jar := &cookieJar{}
@@ -201,7 +214,22 @@ func (v *env) trackAnonymous(n int) int {
 		jar.keep(resp)
 		id = body.ID
 	}
+	device := jar.value("mautic_device_id")
+	if device == "" {
+		v.t.Fatal("tracking gave no mautic_device_id")
+	}
+	if err := v.db.PutDevice(context.Background(), device, id); err != nil {
+		v.t.Fatal(err)
+	}
+	v.devices[id] = device
 	return id
+}
+
+// fromBrowser is vis from the browser that trackAnonymous tracked as anon:
+// its mtc_id and mautic_device_id cookies.
+func (v *env) fromBrowser(vis Visit, anon int) Visit {
+	vis.MtcID, vis.DeviceID = itoa(anon), v.devices[anon]
+	return vis
 }
 
 // cookieJar keeps the tracking cookies between hits.
@@ -211,6 +239,17 @@ func (j *cookieJar) apply(r *http.Request) {
 	for _, c := range j.cookies {
 		r.AddCookie(c)
 	}
+}
+
+// value returns the last value kept of the cookie name.
+func (j *cookieJar) value(name string) string {
+	out := ""
+	for _, c := range j.cookies {
+		if c.Name == name {
+			out = c.Value
+		}
+	}
+	return out
 }
 
 func (j *cookieJar) keep(resp *http.Response) {
@@ -310,6 +349,13 @@ func (emptyStore) Tombstones(context.Context, []string) (map[string]userdb.Tombs
 func (emptyStore) ClearTombstone(context.Context, string, time.Time) (bool, error) { return true, nil }
 func (emptyStore) LinkUnlessDeleted(context.Context, string, int) (int, error) {
 	return 0, userdb.ErrNotFound
+}
+func (emptyStore) Links(context.Context, []string) (map[string]userdb.Link, error) {
+	return map[string]userdb.Link{}, nil
+}
+func (emptyStore) PutLink(context.Context, userdb.Link) error { return nil }
+func (emptyStore) DeviceContacts(context.Context, []string, time.Time) (map[string]int, error) {
+	return map[string]int{}, nil
 }
 func (emptyStore) LockUsers(_ context.Context, ids []string) ([]string, func(), error) {
 	return ids, func() {}, nil

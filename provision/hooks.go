@@ -18,15 +18,19 @@ type Outcome string
 
 // The outcomes of a user's turn.
 const (
-	OutcomeProvisioned Outcome = "provisioned" // the user is linked to a contact
-	OutcomeRefreshed   Outcome = "refreshed"   // a linked user's owned fields (locale) were updated
-	OutcomeDeferred    Outcome = "deferred"    // another instance holds the user: tried again later
-	OutcomeRetry       Outcome = "retry"       // Mautic or the database failed: tried again later
-	OutcomeFailed      Outcome = "failed"      // Mautic refused this user: backs off, tried again later
-	OutcomeGone        Outcome = "gone"        // the user row no longer exists: nothing to do
-	OutcomeOverflow    Outcome = "overflow"    // the queue was full: a later visit or rescan brings the user back
-	OutcomeNoConsent   Outcome = "no_consent"  // the user's last request refused tracking: nothing sent, taken off the queue
-	OutcomeDeleted     Outcome = "deleted"     // the user's contact was deleted in Mautic: none is made until they come back
+	OutcomeProvisioned Outcome = "provisioned"     // the user is linked to a contact
+	OutcomeRefreshed   Outcome = "refreshed"       // a linked user's owned fields (locale) were updated
+	OutcomeDeferred    Outcome = "deferred"        // another instance holds the user: tried again later
+	OutcomeRetry       Outcome = "retry"           // Mautic or the database failed: tried again later
+	OutcomeFailed      Outcome = "failed"          // Mautic refused this user: backs off, tried again later
+	OutcomeGone        Outcome = "gone"            // the user row no longer exists: nothing to do
+	OutcomeOverflow    Outcome = "overflow"        // the queue was full: a later visit or rescan brings the user back
+	OutcomeNoConsent   Outcome = "no_consent"      // the user's last request refused tracking: nothing sent, taken off the queue
+	OutcomeDeleted     Outcome = "deleted"         // the user's contact was deleted in Mautic: none is made until they come back
+	OutcomeUnverified  Outcome = "held_unverified" // the email's contact existed before the user, whose email is not verified: no link until it is
+	OutcomeTaken       Outcome = "held_taken"      // the email's contact is another user's: no link (see the email sync)
+	OutcomeEmailSynced Outcome = "email_synced"    // a linked user's new email was written to their contact
+	OutcomeEmailClash  Outcome = "email_conflict"  // a linked user's new email is another contact's: their contact keeps the old one
 )
 
 // WebhookEffect is what one webhook event did to the users. Its values are

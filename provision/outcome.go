@@ -42,6 +42,8 @@ func (e *Engine) linkAll(ctx context.Context, ms []*member) {
 			if stored != m.contactID {
 				e.log.Info("mautic contact: another writer linked the user first; adopting its contact",
 					zap.String("user_id", m.userID), zap.Int("contact_id", stored), zap.Int("ours", m.contactID))
+			} else {
+				e.record(ctx, userdb.Link{UserID: m.userID, ContactID: stored, Email: m.prof.email, Created: m.created})
 			}
 			e.finish(m, stored, OutcomeProvisioned)
 		}
@@ -49,6 +51,17 @@ func (e *Engine) linkAll(ctx context.Context, ms []*member) {
 	if len(failed) > 0 {
 		// The contacts exist in Mautic: the retry finds them by email.
 		e.unavailable(failed, failDatabase, lastErr, timeZero)
+	}
+}
+
+// record writes the module's record of a link just stored. A failure is
+// logged: the user's next turn writes the record (without Created, so an
+// unverified user's own new contact then waits for verification if it is
+// ever unlinked).
+func (e *Engine) record(ctx context.Context, l userdb.Link) {
+	if err := e.store.PutLink(ctx, l); err != nil {
+		e.stats.failure(failDatabase, time.Now())
+		e.log.Warn("mautic provisioning: writing the link record failed", zap.String("user_id", l.UserID), zap.Error(err))
 	}
 }
 
@@ -60,7 +73,7 @@ func (e *Engine) finish(m *member, contactID int, o Outcome) {
 	if o == OutcomeProvisioned {
 		e.logDecision(m, contactID)
 	}
-	e.cache.set(m.userID, linked{contactID: contactID, locale: m.prof.locale})
+	e.cache.set(m.userID, linked{contactID: contactID, locale: m.prof.locale, email: m.prof.email})
 	e.queue.settle(m.t, contactID)
 }
 
@@ -78,6 +91,9 @@ func (e *Engine) logDecision(m *member, contactID int) {
 	if m.plan.leftBehind > 0 {
 		e.stats.anonymousLeftBehind()
 		fields = append(fields, zap.Int("anonymous_contact_left", m.plan.leftBehind))
+	}
+	if m.unproven > 0 {
+		fields = append(fields, zap.Int("mtc_id_without_evidence", m.unproven))
 	}
 	if m.plan.sharedBrowser {
 		fields = append(fields, zap.Bool("shared_browser", true))

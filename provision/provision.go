@@ -37,6 +37,9 @@ func (r *batchRun) provision(ms []*member, held map[string]bool) {
 	var patch, create []*member
 	for _, m := range ms {
 		m.plan = decide(m.prof, m.hint.mtcID, byEmail[emailKey(m.prof.email)], cookies[m.hint.mtcID], claimed)
+		if m.plan.rule == RuleEmail && !r.mayLink(m) {
+			continue
+		}
 		switch {
 		case m.plan.rule == RuleCreate:
 			create = append(create, m)
@@ -154,8 +157,10 @@ func (r *batchRun) create(ms []*member) {
 	res, err := r.e.client.Contacts.BatchUpsert(r.ctx, items)
 	r.results(ms, res, err, func(m *member, item mautic.BatchResult) {
 		switch {
+		case item.Err == nil && r.createdExisting(m, item):
+			r.e.hold(m, item.Contact.ID)
 		case item.Err == nil:
-			m.contactID = item.Contact.ID
+			m.contactID, m.created = item.Contact.ID, item.Status == http.StatusCreated
 			r.links = append(r.links, m)
 		case mautic.IsValidation(item.Err):
 			r.e.invalid(m, item.Err)
@@ -163,4 +168,25 @@ func (r *batchRun) create(ms []*member) {
 			r.e.rejected(m, item.Err)
 		}
 	})
+}
+
+// mayLink checks rule 2's contact before anything is written to it: the
+// user must own the email (mayTake), and the contact must not be another
+// user's. It ends the user's turn when not.
+func (r *batchRun) mayLink(m *member) bool {
+	id := m.plan.contactID
+	if !r.mayTake(m, id) {
+		r.e.hold(m, id)
+		return false
+	}
+	others, err := r.takenBy(m, id)
+	if err != nil {
+		r.e.unavailable([]*member{m}, failDatabase, err, timeZero)
+		return false
+	}
+	if len(others) > 0 {
+		r.taken(m, id, others)
+		return false
+	}
+	return true
 }

@@ -122,8 +122,7 @@ func TestScenarioAnonymousBecomesIdentified(t *testing.T) {
 		t.Fatalf("tracked contact: %d hits, email %q", before.Hits, before.Fields["email"])
 	}
 	u := v.addUser("anna@example.org", "Anna Smith")
-	vis := visit(u)
-	vis.MtcID = itoa(anon)
+	vis := v.fromBrowser(visit(u), anon)
 	vis.ParaglideLocale = "fr"
 	e.ContactFor(context.Background(), vis)
 	id := v.waitProvisioned([]userdb.User{u}, 5*time.Second)[u.ID]
@@ -291,8 +290,7 @@ func TestScenarioEmailFoundWhileCookieIsAnonymous(t *testing.T) {
 	known := v.m.AddContact(map[string]string{"email": "known@example.org", "firstname": "Known"})
 	anon := v.trackAnonymous(2)
 	u := v.addUser("known@example.org", "Known Person")
-	vis := visit(u)
-	vis.MtcID = itoa(anon)
+	vis := v.fromBrowser(visit(u), anon)
 	id := v.provisioned(e, vis)
 
 	if id != known {
@@ -315,8 +313,7 @@ func TestScenarioTwoUsersShareOneAnonymousCookie(t *testing.T) {
 	a := v.addUser("first.of.two@example.org", "First Two")
 	b := v.addUser("second.of.two@example.org", "Second Two")
 	for _, u := range []userdb.User{a, b} {
-		vis := visit(u)
-		vis.MtcID = itoa(anon)
+		vis := v.fromBrowser(visit(u), anon)
 		e.ContactFor(context.Background(), vis)
 	}
 	ids := v.waitProvisioned([]userdb.User{a, b}, 5*time.Second)
@@ -346,8 +343,7 @@ func TestScenarioAnonymousContactHeldElsewhereIsNotClaimed(t *testing.T) {
 	}
 	defer release()
 	u := v.addUser("late@example.org", "Late Comer")
-	vis := visit(u)
-	vis.MtcID = itoa(anon)
+	vis := v.fromBrowser(visit(u), anon)
 	id := v.provisioned(e, vis)
 	if id == anon {
 		t.Fatal("claimed a contact another instance is claiming")

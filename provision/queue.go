@@ -20,6 +20,7 @@ const (
 // hint is what visits told about a user that the database does not hold.
 type hint struct {
 	mtcID    int    // the mtc_id cookie, parsed; 0 for none
+	device   string // the mautic_device_id cookie the mtc_id came with; untrusted
 	locale   string // Mautic locale resolved from the visit; "" for none
 	explicit bool   // locale came from the user's choice, not the browser
 	timezone string
@@ -32,7 +33,7 @@ type hint struct {
 // merge takes newer's values where it has them.
 func (h hint) merge(newer hint) hint {
 	if newer.mtcID != 0 {
-		h.mtcID = newer.mtcID
+		h.mtcID, h.device = newer.mtcID, newer.device
 	}
 	if newer.locale != "" && (newer.explicit || !h.explicit) {
 		h.locale, h.explicit = newer.locale, newer.explicit

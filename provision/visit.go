@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/caddy-mautic/caddy-mautic/provision/betterauth"
@@ -15,6 +16,11 @@ type Visit struct {
 	// MtcID is the raw value of the mtc_id cookie: the contact Mautic's
 	// tracking gave this browser. It is untrusted (see ParseMtcID).
 	MtcID string
+	// DeviceID is the raw mautic_device_id cookie: the device Mautic's
+	// tracking knows this browser as. It is untrusted; the engine adopts
+	// the anonymous contact MtcID names only when the first-party proxy
+	// recorded Mautic answering this device with that contact.
+	DeviceID string
 	// ParaglideLocale is the raw PARAGLIDE_LOCALE cookie, set when the
 	// user picks a language.
 	ParaglideLocale string
@@ -52,15 +58,19 @@ func (e *Engine) ContactFor(ctx context.Context, v Visit) (contactID int, ok boo
 	}
 	if l, ok := e.cache.get(uid); ok {
 		e.refreshIfChosen(v, l)
+		e.checkEmail(v, l)
 		return l.contactID, true
+	}
+	if e.isHeld(v) {
+		return 0, false
 	}
 	locale, explicit := e.visitLocale(v)
 	// A claim from a cookie cache or JWT may be minutes old, but a
 	// non-zero one was true then. A zero one proves nothing: the queue
 	// reads the row again before it calls Mautic.
 	if id := v.User.MauticID; id > 0 && e.cache.trustsClaim(uid, id) {
-		e.cache.set(uid, linked{contactID: id, locale: locale})
-		e.deletes.check(id) // once per cache miss: was it deleted meanwhile?
+		e.cache.set(uid, linked{contactID: id, locale: locale}) // email unchecked: see checkEmail
+		e.deletes.check(id)                                     // once per cache miss: was it deleted meanwhile?
 		return id, true
 	}
 	t := e.queue.push(uid, kindProvision, e.hintOf(v, locale, explicit), time.Now())
@@ -89,10 +99,31 @@ func (e *Engine) refreshIfChosen(v Visit, l linked) {
 	}
 }
 
+// checkEmail queues a linked user for the email sync when the visit's
+// email is not the one the engine last read from their row, or when the
+// link came from a credential and was never checked against the module's
+// record. The queued turn (a provisioning turn, which for a linked user
+// reads the row and the record under the user's lock and calls Mautic only
+// for a change) decides; the cache keeps the visit's email so that one change
+// queues one turn.
+func (e *Engine) checkEmail(v Visit, l linked) {
+	if v.User.Email == "" || strings.EqualFold(strings.TrimSpace(v.User.Email), strings.TrimSpace(l.email)) {
+		return
+	}
+	l.email = v.User.Email
+	e.cache.set(v.User.UserID, l)
+	if e.queue.push(v.User.UserID, kindProvision, hint{}, time.Now()) == nil {
+		e.outcome(OutcomeOverflow)
+	}
+}
+
 // hintOf keeps what the visit tells that the database does not hold.
 func (e *Engine) hintOf(v Visit, locale string, explicit bool) hint {
 	id, _ := ParseMtcID(v.MtcID)
 	h := hint{mtcID: id, locale: locale, explicit: explicit, visitAt: e.cfg.Now()}
+	if id > 0 {
+		h.device = v.DeviceID
+	}
 	if timezonePattern.MatchString(v.Timezone) {
 		h.timezone = v.Timezone
 	}

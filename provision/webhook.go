@@ -206,8 +206,17 @@ func (e *Engine) contactSaved(ctx context.Context, c *mautic.Contact, res *Webho
 }
 
 // linkByEmail gives a user without a contact the contact with their email,
-// unless their contact was deleted and they have not come back since.
+// under the rules of the engine's own links: not while the email is
+// unverified (the engine links the contacts it creates itself), and not a
+// contact another user has; nor while a deletion holds the user back
+// (a tombstone: they have not come back since).
 func (e *Engine) linkByEmail(ctx context.Context, u userdb.User, contactID int, res *WebhookResult) (WebhookEffect, error) {
+	if !u.EmailVerified && !e.cfg.TrustUnverifiedEmails {
+		return EffectUnchanged, nil
+	}
+	if others, err := e.store.UsersByMauticID(ctx, contactID); err != nil || len(others) > 0 {
+		return EffectUnchanged, err
+	}
 	ok, err := e.setLink(ctx, u.ID, contactID, res)
 	if !ok || err != nil {
 		return EffectUnchanged, err

@@ -188,7 +188,7 @@ func TestWebhookSaveLinksByEmail(t *testing.T) {
 	v := newEnv(t)
 	e := v.idle()
 	hooks := v.recordHooks(nil)
-	u := v.f.AddUser(t, userdb.User{Email: "Marketing.Made@Example.org"})
+	u := v.f.AddUser(t, userdb.User{Email: "Marketing.Made@Example.org", EmailVerified: true})
 	made := v.m.AddContact(map[string]string{"email": "marketing.made@example.org", "firstname": "Made"})
 	bodies := hooks.take()
 
@@ -204,6 +204,30 @@ func TestWebhookSaveLinksByEmail(t *testing.T) {
 	}
 	if again := applyBodies(t, e, bodies); again.Linked != 0 || len(again.Users) != 0 {
 		t.Errorf("second application: %+v", again)
+	}
+}
+
+// TestWebhookSaveLinksNoImpostorAndNoSecondUser: a webhook about a saved
+// contact links by email under the engine's rules: never a user whose
+// email is unverified, never a contact another user has.
+func TestWebhookSaveLinksNoImpostorAndNoSecondUser(t *testing.T) {
+	v := newEnv(t)
+	e := v.idle()
+	hooks := v.recordHooks(nil)
+	impostor := v.f.AddUser(t, userdb.User{Email: "victim@example.org"}) // unverified
+	v.m.AddContact(map[string]string{"email": "victim@example.org", "firstname": "Vic"})
+	owner := v.m.AddContact(map[string]string{"email": "old@example.org"})
+	v.f.AddUser(t, userdb.User{Email: "new@example.org", EmailVerified: true, MauticID: owner}) // changed, not synced
+	second := v.f.AddUser(t, userdb.User{Email: "old@example.org", EmailVerified: true})
+	res := applyBodies(t, e, hooks.take())
+	if id := v.mauticID(impostor); id != 0 {
+		t.Errorf("unverified user linked to %d by a webhook", id)
+	}
+	if id := v.mauticID(second); id != 0 {
+		t.Errorf("second user linked to %d, another user's contact", id)
+	}
+	if res.Linked != 0 {
+		t.Errorf("result %+v", res)
 	}
 }
 

@@ -104,7 +104,7 @@ func (e *Engine) rescan(ctx context.Context) {
 	queued := 0
 	now := time.Now()
 	for _, u := range users {
-		if e.queue.has(u.ID) {
+		if e.queue.has(u.ID) || e.heldRow(u) {
 			continue
 		}
 		if e.queue.push(u.ID, kindProvision, hint{}, now) == nil {

@@ -46,6 +46,9 @@ type Identity struct {
 	Locale string
 	// MauticID is the user's mauticId; 0 means none.
 	MauticID int
+	// EmailVerified is Better Auth's user.emailVerified: the user proved
+	// they own Email. From a cookie cache or JWT it may be minutes old.
+	EmailVerified bool
 	// MauticIDFresh is true when MauticID was read from the app's database
 	// or get-session (at most Config.CacheTTL ago). It is false when it
 	// came from a cookie cache or JWT claims, which can be minutes old: a
@@ -68,6 +71,8 @@ type userFields struct {
 	Name     string   `json:"name"`
 	Locale   string   `json:"locale"`
 	MauticID mauticID `json:"mauticId"`
+	// Verified is emailVerified; only a JSON true counts.
+	Verified jsonTrue `json:"emailVerified"`
 }
 
 // sessionFields are the session columns the resolver needs.
@@ -127,6 +132,9 @@ func (u *userFields) identity(src Source) Identity {
 		Locale:   u.Locale,
 		MauticID: int(u.MauticID),
 		Source:   src,
+		// EmailVerified only ever holds back a link; a stale false delays
+		// it until the next source says true.
+		EmailVerified: bool(u.Verified),
 	}
 }
 
@@ -149,6 +157,17 @@ func (m *mauticID) UnmarshalJSON(b []byte) error {
 	if err == nil && n > 0 && n <= 1<<31-1 {
 		*m = mauticID(n)
 	}
+	return nil
+}
+
+// jsonTrue reads a flag that is true only when it is JSON true: any other
+// value (null, 1, "true") is false, and no value fails the payload, so
+// an adapter's odd encoding never hides the user.
+type jsonTrue bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *jsonTrue) UnmarshalJSON(b []byte) error {
+	*f = jsonTrue(string(b) == "true")
 	return nil
 }
 

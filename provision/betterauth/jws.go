@@ -130,6 +130,7 @@ type bearerClaims struct {
 	Name     string   `json:"name"`
 	Locale   string   `json:"locale"`
 	MauticID mauticID `json:"mauticId"`
+	Verified jsonTrue `json:"emailVerified"`
 }
 
 // decodeBearer verifies a Bearer JWT of the JWT plugin.
@@ -145,7 +146,7 @@ func (v *jwsVerifier) decodeBearer(ctx context.Context, token string) (Identity,
 	if typ, _ := t.Header["typ"].(string); typ == sessionCacheType || slices.Contains(c.Audience, sessionCacheAudience) {
 		return Identity{}, errBearerIsCache
 	}
-	u := userFields{ID: c.UserID, Email: c.Email, Name: c.Name, Locale: c.Locale, MauticID: c.MauticID}
+	u := userFields{ID: c.UserID, Email: c.Email, Name: c.Name, Locale: c.Locale, MauticID: c.MauticID, Verified: c.Verified}
 	if u.ID == "" {
 		u.ID = c.Subject
 	}

@@ -19,7 +19,8 @@ const (
 const DefaultMaxOpenConns = 8
 
 // NoColumn, given as Columns.UserLocale, says the user table has no locale
-// column; User.Locale is then always empty.
+// column; User.Locale is then always empty. Given as
+// Columns.UserEmailVerified, it reads every email as unverified.
 const NoColumn = "-"
 
 // Config says where the application's database is and how its tables are named.
@@ -58,6 +59,10 @@ type Columns struct {
 	UserName     string `json:"user_name,omitempty"`      // default "name"
 	UserLocale   string `json:"user_locale,omitempty"`    // default "locale"; NoColumn when there is none
 	UserMauticID string `json:"user_mautic_id,omitempty"` // default "mauticId"
+	// UserEmailVerified is Better Auth's emailVerified (default
+	// "emailVerified"); NoColumn when there is none, which reads every
+	// email as unverified.
+	UserEmailVerified string `json:"user_email_verified,omitempty"`
 
 	SessionToken     string `json:"session_token,omitempty"`      // default "token"
 	SessionUserID    string `json:"session_user_id,omitempty"`    // default "userId"
@@ -77,6 +82,7 @@ func (c Columns) withDefaults() Columns {
 	def(&c.UserName, "name")
 	def(&c.UserLocale, "locale")
 	def(&c.UserMauticID, "mauticId")
+	def(&c.UserEmailVerified, "emailVerified")
 	def(&c.SessionToken, "token")
 	def(&c.SessionUserID, "userId")
 	def(&c.SessionExpiresAt, "expiresAt")
@@ -121,6 +127,9 @@ func (cfg Config) validateNames() error {
 	}
 	if c.UserLocale != NoColumn {
 		names = append(names, struct{ field, value string }{"columns.user_locale", c.UserLocale})
+	}
+	if c.UserEmailVerified != NoColumn {
+		names = append(names, struct{ field, value string }{"columns.user_email_verified", c.UserEmailVerified})
 	}
 	for _, n := range names {
 		if err := checkIdentifier(n.value); err != nil {

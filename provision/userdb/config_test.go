@@ -60,7 +60,7 @@ func TestValidateNamesSaysWhichField(t *testing.T) {
 func TestDefaults(t *testing.T) {
 	cfg := Config{}.withDefaults()
 	want := Columns{
-		UserID: "id", UserEmail: "email", UserName: "name", UserLocale: "locale", UserMauticID: "mauticId",
+		UserID: "id", UserEmail: "email", UserName: "name", UserLocale: "locale", UserMauticID: "mauticId", UserEmailVerified: "emailVerified",
 		SessionToken: "token", SessionUserID: "userId", SessionExpiresAt: "expiresAt", SessionUpdatedAt: "updatedAt",
 	}
 	if cfg.Columns != want || cfg.UserTable != "user" || cfg.SessionTable != "session" || cfg.MaxOpenConns != DefaultMaxOpenConns || cfg.Now == nil {

@@ -31,6 +31,8 @@ func moduleTables() []moduleTable {
 		changesTable(),
 		consentTable(),
 		deletedContactsTable(), deletionsTable(), // deletions.go
+		{name: "links", ddl: linksDDL},
+		{name: "devices", ddl: devicesDDL},
 	}
 }
 

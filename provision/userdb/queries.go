@@ -45,11 +45,18 @@ func buildQueries(dialect string, cfg Config) queries {
 	if c.UserLocale != NoColumn {
 		locale = d.col("u", c.UserLocale)
 	}
-	userCols := strings.Join([]string{uid, d.col("u", c.UserEmail), d.col("u", c.UserName), locale, mid}, ", ")
+	verified := "NULL"
+	if c.UserEmailVerified != NoColumn {
+		verified = d.col("u", c.UserEmailVerified)
+	}
+	userCols := strings.Join([]string{uid, d.col("u", c.UserEmail), d.col("u", c.UserName), locale, mid, verified}, ", ")
 	// PostgreSQL refuses a constant (the NULL locale) in GROUP BY.
 	groupCols := []string{uid, d.col("u", c.UserEmail), d.col("u", c.UserName), mid}
 	if c.UserLocale != NoColumn {
 		groupCols = append(groupCols, locale)
+	}
+	if c.UserEmailVerified != NoColumn {
+		groupCols = append(groupCols, verified)
 	}
 	fromUser := "SELECT " + userCols + " FROM " + ut + " u WHERE "
 	sExpires := d.timeExpr(d.col("s", c.SessionExpiresAt))

@@ -17,6 +17,9 @@ type User struct {
 	Locale string // "" when NULL or when the table has no locale column
 	// MauticID is the Mautic contact id; 0 means NULL (not provisioned yet).
 	MauticID int
+	// EmailVerified is Better Auth's emailVerified: the user proved they
+	// own Email. False when NULL or when the table has no such column.
+	EmailVerified bool
 }
 
 // maxListArgs bounds the ids or emails sent in one query (MySQL allows 65535
@@ -27,10 +30,11 @@ const maxListArgs = 500
 type userRow struct {
 	id, email, name, locale sql.NullString
 	mauticID                sql.NullInt64
+	verified                sql.NullBool
 }
 
 func (r *userRow) dest(extra ...any) []any {
-	return append([]any{&r.id, &r.email, &r.name, &r.locale, &r.mauticID}, extra...)
+	return append([]any{&r.id, &r.email, &r.name, &r.locale, &r.mauticID, &r.verified}, extra...)
 }
 
 func (r *userRow) user() User {
@@ -40,6 +44,8 @@ func (r *userRow) user() User {
 		Name:     r.name.String,
 		Locale:   r.locale.String,
 		MauticID: int(r.mauticID.Int64),
+		// NullBool reads MySQL's TINYINT and SQLite's INTEGER 0/1 too.
+		EmailVerified: r.verified.Valid && r.verified.Bool,
 	}
 }
 

@@ -60,7 +60,7 @@ func newFixture(dialect, dsn string, db *sql.DB) *Fixture {
 		UserTable:    userdb.DefaultUserTable,
 		SessionTable: userdb.DefaultSessionTable,
 		Columns: userdb.Columns{
-			UserID: "id", UserEmail: "email", UserName: "name", UserLocale: "locale", UserMauticID: "mauticId",
+			UserID: "id", UserEmail: "email", UserName: "name", UserLocale: "locale", UserMauticID: "mauticId", UserEmailVerified: "emailVerified",
 			SessionToken: "token", SessionUserID: "userId", SessionExpiresAt: "expiresAt", SessionUpdatedAt: "updatedAt",
 		},
 		Now: time.Now,

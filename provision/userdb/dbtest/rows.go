@@ -28,8 +28,8 @@ func (f *Fixture) AddUser(t testing.TB, u userdb.User) userdb.User {
 	}
 	now := f.timeValue(f.Now())
 	c := f.Columns
-	cols := []string{c.UserID, c.UserName, c.UserEmail, "emailVerified", "createdAt", "updatedAt", c.UserMauticID}
-	args := []any{u.ID, u.Name, u.Email, false, now, now, nullInt(u.MauticID)}
+	cols := []string{c.UserID, c.UserName, c.UserEmail, c.UserEmailVerified, "createdAt", "updatedAt", c.UserMauticID}
+	args := []any{u.ID, u.Name, u.Email, u.EmailVerified, now, now, nullInt(u.MauticID)}
 	if c.UserLocale != userdb.NoColumn {
 		cols = append(cols, c.UserLocale)
 		args = append(args, nullString(u.Locale))
@@ -47,6 +47,23 @@ func (f *Fixture) AddSession(t testing.TB, userID, token string, expiresAt time.
 	f.insert(t, f.SessionTable,
 		[]string{"id", c.SessionExpiresAt, c.SessionToken, "createdAt", c.SessionUpdatedAt, "ipAddress", "userAgent", c.SessionUserID},
 		[]any{RandomID(t), f.timeValue(expiresAt), token, now, now, "", "dbtest", userID})
+}
+
+// SetEmailVerified sets the user's emailVerified, as Better Auth does when
+// the user follows the verification link.
+func (f *Fixture) SetEmailVerified(t testing.TB, userID string, verified bool) {
+	t.Helper()
+	c := f.Columns
+	f.Exec(t, "UPDATE "+f.Quote(f.UserTable)+" SET "+f.Quote(c.UserEmailVerified)+" = "+f.placeholder(1)+
+		" WHERE "+f.Quote(c.UserID)+" = "+f.placeholder(2), verified, userID)
+}
+
+// SetEmail changes the user's email, as Better Auth's changeEmail does.
+func (f *Fixture) SetEmail(t testing.TB, userID, email string) {
+	t.Helper()
+	c := f.Columns
+	f.Exec(t, "UPDATE "+f.Quote(f.UserTable)+" SET "+f.Quote(c.UserEmail)+" = "+f.placeholder(1)+
+		" WHERE "+f.Quote(c.UserID)+" = "+f.placeholder(2), email, userID)
 }
 
 // SetSessionUpdatedAt sets the updatedAt of the session with token, as Better
@@ -104,6 +121,7 @@ func (f *Fixture) Rename(t testing.TB, userTable, sessionTable string, cols user
 		{f.UserTable, &c.UserName, cols.UserName, false},
 		{f.UserTable, &c.UserLocale, cols.UserLocale, true},
 		{f.UserTable, &c.UserMauticID, cols.UserMauticID, false},
+		{f.UserTable, &c.UserEmailVerified, cols.UserEmailVerified, false},
 		{f.SessionTable, &c.SessionToken, cols.SessionToken, false},
 		{f.SessionTable, &c.SessionUserID, cols.SessionUserID, false},
 		{f.SessionTable, &c.SessionExpiresAt, cols.SessionExpiresAt, false},
