@@ -19,7 +19,7 @@ import (
 // taken. The strangers meanwhile get 429 and a closed connection.
 func TestIntegrationForgedWebhooksDoNotLockOutMautic(t *testing.T) {
 	s := startSite(t, siteOptions{})
-	s.db.AddUser(t, userdb.User{ID: "hooked-user", Email: "hooked@example.com"})
+	s.db.AddUser(t, userdb.User{ID: "hooked-user", Email: "hooked@example.com", EmailVerified: true})
 	created, createdSig := webhookCapture(t, "hook_1795646388737_001.raw")
 	forged := mautic.SignWebhook(created, "a stranger's guess")
 	statuses, keptOpen := map[int]int{}, 0

@@ -47,7 +47,7 @@ func TestSchemaDefaultLocaleIsNoChoice(t *testing.T) {
 				fields["preferred_locale"] = tt.marketer
 			}
 			v.m.AddContact(fields)
-			u := v.f.AddUser(t, userdb.User{Email: email, Name: "Lo Cale", Locale: tt.rowLocale})
+			u := v.f.AddUser(t, userdb.User{Email: email, Name: "Lo Cale", Locale: tt.rowLocale, EmailVerified: true})
 			v.f.AddSession(t, u.ID, dbtest.RandomID(t), time.Now().Add(time.Hour))
 			vis := visit(u)
 			vis.ParaglideLocale, vis.AcceptLanguage = tt.paraglide, tt.accept
@@ -71,7 +71,7 @@ func TestSchemaDefaultLocaleQueuesNoRefresh(t *testing.T) {
 	cfg.LocaleDefault = "en"
 	e := v.engine(cfg)
 	v.m.AddContact(map[string]string{"email": "mkt@example.org", "preferred_locale": "fr_FR"})
-	u := v.f.AddUser(t, userdb.User{Email: "mkt@example.org", Name: "Mark Eter", Locale: "en"})
+	u := v.f.AddUser(t, userdb.User{Email: "mkt@example.org", Name: "Mark Eter", Locale: "en", EmailVerified: true})
 	v.f.AddSession(t, u.ID, dbtest.RandomID(t), time.Now().Add(time.Hour))
 	if _, ok := e.ContactFor(context.Background(), visit(u)); !ok {
 		t.Fatal("no contact")
