@@ -39,6 +39,21 @@ function newEmail(/** @type {string} */ tag) {
 }
 
 /** Signs up through the /signup form and waits for /account. */
+/**
+ * Marks the user's email verified, as Better Auth's verification link
+ * does, and signs them in again, so that their new session (and its cookie
+ * cache) says so.
+ */
+async function verifyEmail(/** @type {import('playwright-core').Page} */ page, /** @type {string} */ email) {
+	await h.db.query('UPDATE `user` SET emailVerified = 1 WHERE email = ?', [email]);
+	await page.context().clearCookies();
+	await h.open(page, '/signin');
+	await page.locator('input[name=email]').fill(email);
+	await page.locator('input[name=password]').fill(PASSWORD);
+	await page.getByTestId('signin-submit').click();
+	await page.waitForURL('**/account');
+}
+
 async function signUp(/** @type {import('playwright-core').Page} */ page, /** @type {{ name: string, email: string }} */ user) {
 	await h.open(page, '/signup');
 	await page.locator('input[name=name]').fill(user.name);
@@ -122,6 +137,9 @@ describe('trust through Caddy', () => {
 		const page = await h.newPage({ userAgent });
 		await signUp(page, { name: 'Marie Curie', email });
 		assert.equal((await h.db.userByEmail(email)).locale, 'en', 'the row holds the schema default');
+		// An existing contact is only linked once the email is verified.
+		assert.equal((await h.db.userByEmail(email)).mauticId, null, 'linked before the email was verified');
+		await verifyEmail(page, email);
 		assert.equal(await storedMauticID(email), contactID, 'linked to the marketer\'s contact by email');
 		const contact = await waitFor(async () => {
 			const c = await stack.contact(contactID);

@@ -276,13 +276,22 @@ describe('caddy-mautic in front of the app', () => {
 		assert.equal((await h.db.userByEmail(first.user.email)).mauticId, first.contactID);
 	});
 
-	test('Mautic deleting the contact unlinks the user through the webhook, who is provisioned again', { timeout: TEST_TIMEOUT }, async () => {
+	test('Mautic deleting the contact unlinks the user through the webhook; only their next visit provisions them again', { timeout: TEST_TIMEOUT }, async () => {
 		const { page, user, contactID } = await linkedUser('webhook');
 		const res = await stack.deleteContact(contactID);
 		assert.equal(res.status, 200, await res.text());
 		assert.equal(await stack.contact(contactID), undefined, 'the simulator still has the contact');
 
-		// No page view in between: only the webhook tells Caddy.
+		// No page view in between: only the webhook tells Caddy, which
+		// confirms the deletion with Mautic and unlinks the user.
+		await waitFor(async () => ((await h.db.userByEmail(user.email)).mauticId === null ? true : undefined), {
+			what: `${user.email} unlinked`,
+			timeoutMs: SYNC_TIMEOUT
+		});
+		assert.equal((await stack.contactsByEmail(user.email)).length, 0, 'a contact was made again without a visit');
+
+		// The user comes back: a signed-in page provisions them again.
+		await page.goto('/account');
 		const relinked = await waitFor(
 			async () => {
 				const id = (await h.db.userByEmail(user.email)).mauticId;
@@ -305,7 +314,7 @@ describe('caddy-mautic in front of the app', () => {
 	});
 
 	test('the health route on Caddy\'s admin API says ok', { timeout: TEST_TIMEOUT }, async () => {
-		const health = await waitFor(async () => ((await stack.health()).ok ? stack.health() : undefined), {
+		const health = await waitFor(async () => { const hh = await stack.health(); if (!hh.ok) console.log('HEALTH', JSON.stringify(hh)); return hh.ok ? hh : undefined; }, {
 			what: 'ok from /mautic/health',
 			timeoutMs: SYNC_TIMEOUT
 		});
