@@ -24,12 +24,10 @@ case "${1:-}" in
 	*) echo "usage: scripts/bench.sh [--short]" >&2; exit 2 ;;
 esac
 
-# Two builds of ./caddy at once would trample each other's output.
-if command -v flock >/dev/null; then
-	flock /tmp/xcaddy.lock ./xcaddy.sh >&2
-else
-	./xcaddy.sh >&2
-fi
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+ensure_mariadb >&2
+with_lock xcaddy ./xcaddy.sh >&2
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

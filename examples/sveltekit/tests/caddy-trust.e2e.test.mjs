@@ -148,6 +148,41 @@ describe('trust through Caddy', () => {
 		assert.equal(contact.Fields.preferred_locale, 'fr_FR', 'preferred_locale after sign-up');
 	});
 
+	test('an impostor signing up with a victim\'s email gets no access to the victim\'s contact until the email is verified', { timeout: TEST_TIMEOUT }, async () => {
+		// The victim is known to marketing (a newsletter form), not to the site.
+		const email = newEmail('victim');
+		const created = await fetch(`${stack.mauticURL}/api/contacts/new`, {
+			method: 'POST',
+			headers: {
+				authorization: 'Basic ' + Buffer.from(`${stack.mauticAuth.user}:${stack.mauticAuth.password}`).toString('base64'),
+				'content-type': 'application/json'
+			},
+			body: JSON.stringify({ email, firstname: 'Victoria', lastname: 'Victim', company: 'Victim Corp' })
+		});
+		const body = await created.text();
+		assert.equal(created.status, 201, body);
+		const victims = JSON.parse(body).contact.id;
+
+		const page = await h.newPage({ userAgent });
+		const mtcIDs = [];
+		page.on('response', (res) => {
+			const v = /(?:^|\n)mtc_id=([^;]*)/.exec(res.headers()['set-cookie'] ?? '')?.[1];
+			if (v) mtcIDs.push(Number(v));
+		});
+		await signUp(page, { name: 'Ivan Impostor', email });
+		for (const path of ['/', '/account', '/']) await h.open(page, path);
+
+		assert.equal((await h.db.userByEmail(email)).mauticId, null, 'the impostor\'s row holds the victim\'s contact');
+		assert.ok(!mtcIDs.includes(victims), `mtc_id set to the victim's contact: ${mtcIDs}`);
+		const c = await stack.contact(victims);
+		assert.equal(c?.Fields.firstname, 'Victoria', 'the victim\'s name was overwritten');
+		assert.equal(c?.Fields.lastname, 'Victim', 'the victim\'s name was overwritten');
+
+		// The owner of the address verifies it: now the link is theirs.
+		await verifyEmail(page, email);
+		assert.equal(await storedMauticID(email), victims, 'linked to the contact with the verified email');
+	});
+
 	test('secure cookies of B and plain cookies of A: the app shows A, the browser is never linked to B', { timeout: TEST_TIMEOUT }, async () => {
 		const a = await linkedUser('plain-a');
 		const b = await linkedUser('secure-b');

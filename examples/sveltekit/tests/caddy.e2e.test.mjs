@@ -304,6 +304,29 @@ describe('caddy-mautic in front of the app', () => {
 		assert.equal(await accountMauticID(page), relinked);
 	});
 
+	test('a forged mtc_id takes nothing: a new user never gets a stranger\'s anonymous contact', { timeout: TEST_TIMEOUT }, async () => {
+		// A stranger browses anonymously: Mautic tracks them as contact S.
+		const stranger = await newVisitor();
+		await h.open(stranger.page, '/');
+		const { mtcID: strangersContact } = await tracked(stranger.page);
+
+		// The attacker browses too, then names S in their own mtc_id cookie
+		// (ids are sequential) before signing up.
+		const attacker = await newVisitor();
+		await h.open(attacker.page, '/');
+		await tracked(attacker.page);
+		await attacker.page.context().addCookies([{ name: 'mtc_id', value: String(strangersContact), url: h.baseURL }]);
+		await attacker.page.evaluate((id) => localStorage.setItem('mtc_id', id), String(strangersContact));
+		const user = { name: 'Eve Forger', email: newEmail('forger') };
+		await signUp(attacker.page, user);
+		const got = await accountMauticID(attacker.page);
+
+		assert.notEqual(got, strangersContact, 'the attacker was linked to the stranger\'s anonymous contact');
+		const s = await stack.contact(strangersContact);
+		assert.equal(s?.Fields.email ?? '', '', 'the stranger\'s contact took the attacker\'s email');
+		assert.equal(s?.Fields.firstname ?? '', '', 'the stranger\'s contact took the attacker\'s name');
+	});
+
 	test('JSON through Caddy has no loader', { timeout: TEST_TIMEOUT }, async () => {
 		const { page } = await newVisitor();
 		const res = await page.goto('/api/health');
