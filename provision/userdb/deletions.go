@@ -3,7 +3,6 @@ package userdb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 )
 
@@ -279,13 +278,5 @@ func (db *DB) LinkUnlessDeleted(ctx context.Context, userID string, contactID in
 	if _, err := db.exec(ctx, q, contactID, userID, userID); err != nil {
 		return 0, db.errorf(err, "storing Mautic id of user")
 	}
-	var current sql.NullInt64
-	err = db.queryRow(ctx, db.q.readMauticID, userID).Scan(&current)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
-	}
-	if err != nil {
-		return 0, db.errorf(err, "reading Mautic id of user")
-	}
-	return int(current.Int64), nil
+	return db.readBackMauticID(ctx, userID)
 }

@@ -23,10 +23,15 @@ func (db *DB) SetMauticID(ctx context.Context, userID string, contactID int) (st
 	if _, err := db.exec(ctx, db.q.setMauticID, contactID, userID); err != nil {
 		return 0, db.errorf(err, "storing Mautic id of user")
 	}
-	// Read back instead of trusting the affected-row count: MySQL counts
-	// only changed rows, so "already equal" and "held by another" look alike.
+	return db.readBackMauticID(ctx, userID)
+}
+
+// readBackMauticID returns the id a compare-and-set left in the user's
+// row. Read back instead of trusting the affected-row count: MySQL counts
+// only changed rows, so "already equal" and "held by another" look alike.
+func (db *DB) readBackMauticID(ctx context.Context, userID string) (int, error) {
 	var current sql.NullInt64
-	err = db.queryRow(ctx, db.q.readMauticID, userID).Scan(&current)
+	err := db.queryRow(ctx, db.q.readMauticID, userID).Scan(&current)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}
