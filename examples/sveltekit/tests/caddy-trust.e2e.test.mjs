@@ -63,6 +63,21 @@ async function signUp(/** @type {import('playwright-core').Page} */ page, /** @t
 	await page.waitForURL('**/account');
 }
 
+/** Creates a contact through Mautic's API, as marketing would; returns its id. */
+async function createContact(/** @type {Record<string, string>} */ fields) {
+	const created = await fetch(`${stack.mauticURL}/api/contacts/new`, {
+		method: 'POST',
+		headers: {
+			authorization: 'Basic ' + Buffer.from(`${stack.mauticAuth.user}:${stack.mauticAuth.password}`).toString('base64'),
+			'content-type': 'application/json'
+		},
+		body: JSON.stringify(fields)
+	});
+	const body = await created.text();
+	assert.equal(created.status, 201, body);
+	return JSON.parse(body).contact.id;
+}
+
 /** Waits for the user's row to hold a mauticId; returns it. */
 async function storedMauticID(/** @type {string} */ email) {
 	return waitFor(async () => (await h.db.userByEmail(email))?.mauticId || undefined, {
@@ -122,17 +137,7 @@ describe('trust through Caddy', () => {
 
 	test('the schema default locale does not overwrite the preferred_locale a marketer set', { timeout: TEST_TIMEOUT }, async () => {
 		const email = newEmail('marketer');
-		const created = await fetch(`${stack.mauticURL}/api/contacts/new`, {
-			method: 'POST',
-			headers: {
-				authorization: 'Basic ' + Buffer.from(`${stack.mauticAuth.user}:${stack.mauticAuth.password}`).toString('base64'),
-				'content-type': 'application/json'
-			},
-			body: JSON.stringify({ email, preferred_locale: 'fr_FR' })
-		});
-		const body = await created.text();
-		assert.equal(created.status, 201, body);
-		const contactID = JSON.parse(body).contact.id;
+		const contactID = await createContact({ email, preferred_locale: 'fr_FR' });
 
 		const page = await h.newPage({ userAgent });
 		await signUp(page, { name: 'Marie Curie', email });
@@ -151,17 +156,7 @@ describe('trust through Caddy', () => {
 	test('an impostor signing up with a victim\'s email gets no access to the victim\'s contact until the email is verified', { timeout: TEST_TIMEOUT }, async () => {
 		// The victim is known to marketing (a newsletter form), not to the site.
 		const email = newEmail('victim');
-		const created = await fetch(`${stack.mauticURL}/api/contacts/new`, {
-			method: 'POST',
-			headers: {
-				authorization: 'Basic ' + Buffer.from(`${stack.mauticAuth.user}:${stack.mauticAuth.password}`).toString('base64'),
-				'content-type': 'application/json'
-			},
-			body: JSON.stringify({ email, firstname: 'Victoria', lastname: 'Victim', company: 'Victim Corp' })
-		});
-		const body = await created.text();
-		assert.equal(created.status, 201, body);
-		const victims = JSON.parse(body).contact.id;
+		const victims = await createContact({ email, firstname: 'Victoria', lastname: 'Victim', company: 'Victim Corp' });
 
 		const page = await h.newPage({ userAgent });
 		const mtcIDs = [];
