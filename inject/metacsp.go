@@ -2,6 +2,7 @@ package inject
 
 import (
 	"html"
+	"strconv"
 	"strings"
 )
 
@@ -129,10 +130,118 @@ func (m *metaCapture) attr(which uint8) string {
 	}
 	v := string((*m.buf)[s[0]:s[1]])
 	if strings.IndexByte(v, '&') >= 0 {
-		v = html.UnescapeString(v) // character references, as in any attribute
+		v = unescapeAttr(v)
 	}
 	return v
 }
+
+// unescapeAttr decodes the character references in an attribute value as
+// the HTML tokenizer does. html.UnescapeString alone differs in two
+// places: it leaves a one-digit numeric reference without ';' (&#9) alone,
+// and it decodes a named reference without ';' that a letter, digit or '='
+// follows, which attribute values keep as text (&notit, &amp=).
+func unescapeAttr(v string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '&')
+		if i < 0 {
+			b.WriteString(v)
+			return b.String()
+		}
+		b.WriteString(v[:i])
+		v = v[i:]
+		n := numericRef(v)
+		if n == 0 {
+			n = namedRef(v)
+		}
+		if n == 0 {
+			b.WriteByte('&')
+			v = v[1:]
+			continue
+		}
+		ref := v[:n]
+		v = v[n:]
+		if ref[1] == '#' {
+			ref = normalizeNumeric(ref)
+		}
+		b.WriteString(html.UnescapeString(ref))
+	}
+}
+
+// numericRef returns the length of the numeric character reference that v
+// starts with, or 0.
+func numericRef(v string) int {
+	if len(v) < 3 || v[1] != '#' {
+		return 0
+	}
+	i, hex := 2, v[2]|0x20 == 'x'
+	if hex {
+		i++
+	}
+	start := i
+	for i < len(v) && (isDigit(v[i]) || hex && 'a' <= v[i]|0x20 && v[i]|0x20 <= 'f') {
+		i++
+	}
+	if i == start {
+		return 0
+	}
+	if i < len(v) && v[i] == ';' {
+		i++
+	}
+	return i
+}
+
+// normalizeNumeric rewrites a numeric reference as "&#N;" with a value
+// html.UnescapeString decodes as the tokenizer would (out of range values
+// become U+FFFD there too).
+func normalizeNumeric(ref string) string {
+	digits, base := strings.TrimSuffix(ref[2:], ";"), 10
+	if digits[0]|0x20 == 'x' {
+		digits, base = digits[1:], 16
+	}
+	n := 0
+	for i := 0; i < len(digits); i++ {
+		d := int(digits[i] - '0')
+		if c := digits[i] | 0x20; c >= 'a' {
+			d = int(c-'a') + 10
+		}
+		n = min(n*base+d, 0x110000) // past the last code point: U+FFFD
+	}
+	return "&#" + strconv.Itoa(n) + ";"
+}
+
+// namedRef returns the length of the named character reference that v
+// starts with as an attribute value reads it, or 0 when the text stays as
+// it is: only a whole entity name counts (&notit; is text, not ¬it;), and
+// without ';' only a whole legacy name that '=' does not follow.
+func namedRef(v string) int {
+	i := 1
+	for i < len(v) && (isDigit(v[i]) || isAlpha(v[i])) {
+		i++
+	}
+	if i == 1 {
+		return 0
+	}
+	n := i
+	if i < len(v) {
+		switch v[i] {
+		case ';':
+			n = i + 1
+		case '=':
+			return 0
+		}
+	}
+	// html.UnescapeString decodes the longest legacy name that begins the
+	// reference and keeps the rest, so the reference's last bytes survive
+	// unless the whole of it was a name. (No entity's value ends with a
+	// letter or digit followed by ';', and no legacy one's with either.)
+	if strings.HasSuffix(html.UnescapeString(v[:n]), v[i-1:n]) {
+		return 0
+	}
+	return n
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // end finishes the meta tag: a Content-Security-Policy meta with a non-empty
 // content adds its policy.

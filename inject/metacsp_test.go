@@ -44,6 +44,7 @@ func TestMetaCSP(t *testing.T) {
 		{name: "header and meta share the nonce", in: page(meta("script-src 'nonce-abc'")), header: "script-src 'nonce-abc' 'strict-dynamic'", outcome: Injected, nonce: "abc"},
 		{name: "header without script directives, meta nonce", in: page(meta("script-src 'nonce-abc'")), header: "frame-ancestors 'none'", outcome: Injected, nonce: "abc"},
 		{name: "character references are decoded", in: page(`<META HTTP-EQUIV=Content-Security-Policy CONTENT="script-src &#39;nonce-abc&apos; &#x27;strict-dynamic'">`), outcome: Injected, nonce: "abc"},
+		{name: "one-digit reference without ';'", in: page(`<meta http-equiv=content-security-policy content="script-src&#9'none'">`), outcome: CSPBlocked},
 		{name: "unquoted and single-quoted values", in: page(`<meta content=script-src&#32;'none' http-equiv='CONTENT-SECURITY-POLICY'/>`), outcome: CSPBlocked},
 		{name: "first of duplicate attributes wins", in: page(`<meta http-equiv=content-security-policy content="img-src *" content="script-src 'none'">`), outcome: Injected},
 		{name: "duplicate http-equiv", in: page(`<meta http-equiv=refresh http-equiv=content-security-policy content="script-src 'none'">`), outcome: Injected},
@@ -110,5 +111,21 @@ func TestMetaCSPReportsThePolicy(t *testing.T) {
 	w := feed(t, rec, getRequest(), testSnippet(t), Options{OnCSPBlocked: func(p string) { reported = append(reported, p) }}, []byte(in))
 	if w.Outcome() != CSPBlocked || len(reported) != 1 || reported[0] != "script-src 'self'" {
 		t.Fatalf("outcome %v, reported %q", w.Outcome(), reported)
+	}
+}
+
+// TestUnescapeAttrAgreesWithXNet checks character references in attribute
+// values against x/net/html's tokenizer.
+func TestUnescapeAttrAgreesWithXNet(t *testing.T) {
+	for _, v := range []string{
+		"plain", "&amp;", "&amp", "&amp=", "&ampx", "&amp;x", "&notit;", "&notit", "&not;", "&not", "&not=", "&not ",
+		"&#9", "&#39", "&#x27", "&#X27;", "&#0;", "&#", "&#x", "&#xZ", "&#128;", "&#x110000;", "&#99999999999999999999;", "&#xD800;",
+		"&semi;", "&fjlig;", "&hellip", "&hellip;", "&;", "& ", "&", "a&b&c", "&lt&gt", "&AMP;", "&Aacute", "&Aacutex",
+	} {
+		in := `<meta content="` + v + `">`
+		want, _ := refAttr(in, "content")
+		if got := unescapeAttr(v); got != want {
+			t.Errorf("%q: got %q, x/net %q", v, got, want)
+		}
 	}
 }
