@@ -1,0 +1,32 @@
+package caddymodule
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/caddy-mautic/caddy-mautic/inject"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+)
+
+// TestMetaCSPCountedAsBlocked: a policy in a <meta> tag that blocks the
+// loader counts as csp_blocked, like a header's, never as injected.
+func TestMetaCSPCountedAsBlocked(t *testing.T) {
+	h := trackingOnly(t)
+	metaCSP := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		w.Header().Set("Content-Type", "text/html")
+		_, err := io.WriteString(w, `<html><head><meta http-equiv="Content-Security-Policy" content="script-src 'self'"></head><body></body></html>`)
+		return err
+	})
+	rec := serve(h, metaCSP, httptest.NewRequest(http.MethodGet, "http://site.example/", nil))
+	if body := rec.Body.String(); body == "" || strings.Contains(body, inject.Marker) {
+		t.Fatalf("body %q", body)
+	}
+	for outcome, want := range map[string]float64{"csp_blocked": 1, "injected": 0} {
+		if got := counterValue(h.st.metrics.injection.WithLabelValues(outcome)); got != want {
+			t.Errorf("%s counted %v, want %v", outcome, got, want)
+		}
+	}
+}
