@@ -19,8 +19,9 @@ const (
 	// Skipped: not an injectable response (method, status, content type,
 	// encoding, Cache-Control: no-transform, or a HEAD request).
 	Skipped
-	// CSPBlocked: the response's Content-Security-Policy would block the
-	// snippet and offers no nonce; Options.OnCSPBlocked was called.
+	// CSPBlocked: the response's Content-Security-Policy, in a header or in
+	// a <meta> tag before the insertion point, would block the snippet and
+	// offers no nonce; Options.OnCSPBlocked was called.
 	CSPBlocked
 	// AlreadyPresent: the body holds Marker before the insertion point.
 	AlreadyPresent
