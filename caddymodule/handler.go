@@ -184,6 +184,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	if h.path, err = newRequestPath(conf); err != nil {
 		return err
 	}
+	h.path.injectOpts.OnCSPBlocked = h.logCSPBlocked
 	sc := newStateConfig(conf)
 	key := sc.poolKey()
 	val, loaded, err := pool.LoadOrNew(key, func() (caddy.Destructor, error) {

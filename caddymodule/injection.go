@@ -53,6 +53,13 @@ func (h *Handler) serveInjected(w http.ResponseWriter, r *http.Request, next cad
 	return err
 }
 
+// logCSPBlocked says, at most once per interval, that a page's
+// Content-Security-Policy (header or <meta>) keeps the loader out, and
+// which policy: the page is served untouched and counted csp_blocked.
+func (h *Handler) logCSPBlocked(policy string) {
+	h.st.logFailure("csp_blocked", "a page's Content-Security-Policy would block the tracking loader, so it was not injected: give the page a nonce, or list the loader's hash and mtc.js's origin in script-src", zap.String("policy", policy))
+}
+
 // snippetFor returns the loader for r: its URL is the site's own prefix
 // with first-party tracking (root-relative, or after the configured public
 // origin; never from the request's Host), else Mautic's, and its

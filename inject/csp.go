@@ -14,29 +14,50 @@ type cspVerdict struct {
 }
 
 // evaluateCSP decides whether the snippet may run under the response's
-// policies, and with which nonce. It models what the snippet needs: its
+// policies, those of its headers and meta, the policies of the
+// <meta http-equiv="Content-Security-Policy"> tags before the insertion
+// point, and with which nonce. It models what the snippet needs: its
 // inline <script> must run (script-src-elem, else script-src, else
 // default-src), the mtc.js element it creates must load, and Trusted Types
 // must not be required for script URLs. Only enforced policies can block;
 // a report-only policy may still lend its nonce. Endpoints that mtc.js talks
 // to (connect-src, img-src) are baked into mtc.js by Mautic and not judged
-// here. Nothing is allocated: every string is a slice of the header.
-func evaluateCSP(h http.Header, s *Snippet, r *http.Request) cspVerdict {
+// here. Meta policies are enforced ones; a meta cannot deliver a
+// report-only policy. Nothing is allocated: every string is a slice of the
+// header or of meta.
+func evaluateCSP(h http.Header, meta []string, s *Snippet, r *http.Request) cspVerdict {
 	enforced := h["Content-Security-Policy"]
 	nonce := firstNonce(enforced)
 	if nonce == "" {
+		nonce = firstNonce(meta)
+	}
+	if nonce == "" {
 		nonce = firstNonce(h["Content-Security-Policy-Report-Only"])
 	}
-	for _, v := range enforced {
+	for _, list := range [...][]string{enforced, meta} {
+		if p, ok := firstBlocking(list, s, nonce, r); !ok {
+			return cspVerdict{blocked: p}
+		}
+	}
+	return cspVerdict{nonce: nonce}
+}
+
+// firstBlocking returns the first of the comma-separated policies in values
+// that does not admit the snippet with nonce, and false; or "", true.
+func firstBlocking(values []string, s *Snippet, nonce string, r *http.Request) (string, bool) {
+	for _, v := range values {
+		if v == metaPolicyTooLong {
+			return v, false
+		}
 		for v != "" {
 			var policy string
 			policy, v, _ = strings.Cut(v, ",")
 			if !policyAdmits(policy, s, nonce, r) {
-				return cspVerdict{blocked: strings.TrimSpace(policy)}
+				return strings.TrimSpace(policy), false
 			}
 		}
 	}
-	return cspVerdict{nonce: nonce}
+	return "", true
 }
 
 // firstNonce returns the first well-formed nonce of the script directives in

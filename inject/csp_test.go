@@ -80,7 +80,7 @@ func TestEvaluateCSP(t *testing.T) {
 			if tc.tls {
 				r.TLS = &tls.ConnectionState{}
 			}
-			v := evaluateCSP(h, snip, r)
+			v := evaluateCSP(h, nil, snip, r)
 			wantNonce := tc.nonce
 			if tc.blocked != "" {
 				wantNonce = ""
@@ -117,7 +117,7 @@ func TestEvaluateCSPDoesNotAllocate(t *testing.T) {
 	snip := testSnippet(t)
 	h := http.Header{"Content-Security-Policy": {"default-src 'self'; script-src 'self' 'nonce-abc' 'strict-dynamic' https://m.example.com; img-src *"}}
 	r := getRequest()
-	if n := testing.AllocsPerRun(100, func() { evaluateCSP(h, snip, r) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { evaluateCSP(h, nil, snip, r) }); n != 0 {
 		t.Fatalf("%v allocations per evaluation", n)
 	}
 }

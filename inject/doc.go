@@ -39,8 +39,33 @@
 //
 // Headers: Content-Length grows by the snippet when the first write holds the
 // insertion point and is dropped otherwise; a strong ETag becomes weak;
-// Accept-Ranges goes; Vary stays. A Content-Security-Policy nonce is put on
-// the snippet; a policy that would block it is left alone and reported
-// through Options.OnCSPBlocked. Flush, Hijack, http.ResponseController,
+// Accept-Ranges goes; Vary stays. Flush, Hijack, http.ResponseController,
 // Unwrap, trailers and ReadFrom keep working through the writer.
+//
+// # Content-Security-Policy
+//
+// The snippet is an inline script that inserts mtc.js, so the page's
+// policies decide whether it can run: those of the Content-Security-Policy
+// headers, and those of <meta http-equiv="Content-Security-Policy"> tags
+// before the insertion point (SvelteKit puts the policy of prerendered pages
+// there). Every policy must admit both the inline script and mtc.js. A nonce
+// (from an enforced header, else a meta, else a report-only header) is put on
+// the snippet, and the loader copies it to mtc.js. A response whose policies
+// would block the snippet is left unchanged, its Outcome is CSPBlocked, and
+// Options.OnCSPBlocked hears the offending policy: a snippet that cannot run
+// is never reported as injected.
+//
+// A meta policy is enforced by the browser from the point it is parsed, for
+// what is fetched or run after it, and only when the meta is a child of
+// <head>. The writer judges every CSP meta start tag before the insertion
+// point and before any <body> start tag, decoding character references as
+// the tokenizer does; browsers honour a subset of these (not one inside
+// <template>, or after content that implicitly opened the body), so the
+// writer may be stricter than the browser, never laxer. A CSP meta longer
+// than 16 KiB counts as blocking. Metas after the insertion point are not
+// judged: with AfterHeadStart the loader runs before them, and Chromium
+// fetches the mtc.js it inserts under the policies in force at that moment
+// (examples/sveltekit/tests/caddy-csp.e2e.test.mjs checks this); what
+// mtc.js requests later is subject to them. A HEAD response's
+// Content-Length reflects only the header policies.
 package inject

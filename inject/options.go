@@ -62,7 +62,8 @@ type Options struct {
 	LookAhead int
 
 	// OnCSPBlocked, if set, is called with the offending policy when a
-	// response's Content-Security-Policy would block the snippet and offers no
+	// response's Content-Security-Policy, from a header or from a <meta> tag
+	// before the insertion point, would block the snippet and offers no
 	// nonce to lift the block. Such responses pass through unchanged. It is
 	// called once per such response, so deduplicate before logging.
 	OnCSPBlocked func(policy string)

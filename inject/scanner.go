@@ -12,11 +12,14 @@ type scanner struct {
 	raw      rawKind // the element whose raw text is being read
 	endTag   bool    // the current tag is an end tag
 	cand     bool    // the current tag, name complete, is a before-target
+	meta     bool    // the current tag is a <meta> start tag before <body>
+	inBody   bool    // a <body> start tag has been seen
 	n        uint8   // tag name length, or bytes of a raw end tag name matched
 	name     [maxName]byte
 	want     targets
 	tagStart int64 // offset of the current tag's '<'
 	off      int64 // offset of the next byte to scan
+	mc       metaCapture
 }
 
 type state uint8
@@ -260,11 +263,21 @@ func (s *scanner) inTag(p []byte, i int) (int, bool) {
 				st = stSelfClosing
 			case !spaceTab[c]:
 				st = stAttrName // even '=' starts a name here
+				if s.meta {
+					s.mc.attrStart(c)
+				}
 			}
 
 		case stAttrName:
+			start := i
 			for i < len(p) && !attrNameStop[p[i]] {
 				i++
+			}
+			if s.meta {
+				s.mc.attrName(p[start:i])
+				if i < len(p) {
+					s.mc.nameEnd()
+				}
 			}
 			if i == len(p) {
 				continue
@@ -294,6 +307,9 @@ func (s *scanner) inTag(p []byte, i int) (int, bool) {
 				return i, true
 			case !spaceTab[c]:
 				st = stAttrName
+				if s.meta {
+					s.mc.attrStart(c)
+				}
 			}
 
 		case stBeforeAttrValue:
@@ -318,6 +334,13 @@ func (s *scanner) inTag(p []byte, i int) (int, bool) {
 				quote = '\''
 			}
 			j := indexQuote(p[i:], quote)
+			if s.meta {
+				end := len(p)
+				if j >= 0 {
+					end = i + j
+				}
+				s.mc.value(p[i:end])
+			}
 			if j < 0 {
 				i = len(p)
 				continue
@@ -326,8 +349,12 @@ func (s *scanner) inTag(p []byte, i int) (int, bool) {
 			st = stAfterAttrValueQuoted
 
 		case stAttrValueUnquoted:
+			start := i
 			for i < len(p) && !unquotedValStop[p[i]] {
 				i++
+			}
+			if s.meta {
+				s.mc.value(p[start:i])
 			}
 			if i == len(p) {
 				continue
@@ -382,6 +409,7 @@ func (s *scanner) startName(c byte, end bool) {
 	s.state = stTagName
 	s.endTag = end
 	s.cand = false
+	s.meta = false
 	s.name[0] = lower(c)
 	s.n = 1
 }
@@ -404,9 +432,16 @@ func (s *scanner) nameIs(want string) bool {
 
 // nameDone records whether the tag whose name just ended is a before-target.
 func (s *scanner) nameDone() {
-	if s.n != 4 { // len("head"), len("body")
+	if s.n != 4 { // len("head"), len("body"), len("meta")
 		s.cand = false
 		return
+	}
+	if !s.endTag {
+		if s.nameIs("meta") && !s.inBody {
+			s.meta = true
+			s.mc.begin()
+		}
+		s.inBody = s.inBody || s.nameIs("body")
 	}
 	if s.endTag {
 		s.cand = s.want&tEndHead != 0 && s.nameIs("head") || s.want&tEndBody != 0 && s.nameIs("body")
@@ -419,6 +454,11 @@ func (s *scanner) nameDone() {
 // target tags stop the scan.
 func (s *scanner) emitTag() event {
 	s.state = stData
+	if s.meta {
+		s.meta = false
+		s.mc.end()
+		return evNone
+	}
 	if s.endTag {
 		if s.cand {
 			return evBefore

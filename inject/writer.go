@@ -19,8 +19,9 @@ const (
 	// Skipped: not an injectable response (method, status, content type,
 	// encoding, Cache-Control: no-transform, or a HEAD request).
 	Skipped
-	// CSPBlocked: the response's Content-Security-Policy would block the
-	// snippet and offers no nonce; Options.OnCSPBlocked was called.
+	// CSPBlocked: the response's Content-Security-Policy, in a header or in
+	// a <meta> tag before the insertion point, would block the snippet and
+	// offers no nonce; Options.OnCSPBlocked was called.
 	CSPBlocked
 	// AlreadyPresent: the body holds Marker before the insertion point.
 	AlreadyPresent
@@ -113,7 +114,7 @@ func (w *Writer) WriteHeader(code int) {
 		w.pass(Skipped)
 		return
 	}
-	v := evaluateCSP(h, w.snip, w.req)
+	v := evaluateCSP(h, nil, w.snip, w.req)
 	if v.blocked != "" {
 		if w.opts.OnCSPBlocked != nil {
 			w.opts.OnCSPBlocked(v.blocked)
@@ -200,6 +201,8 @@ func (w *Writer) scanWrite(p []byte) (int, error) {
 	switch {
 	case w.marker.find(p[:end]):
 		return w.giveUp(p, AlreadyPresent)
+	case (ev == evBefore || ev == evAfter) && w.metaBlocks():
+		return w.giveUp(p, CSPBlocked)
 	case ev == evBefore:
 		return w.inject(p, base, w.sc.tagStart)
 	case ev == evAfter:
@@ -208,6 +211,25 @@ func (w *Writer) scanWrite(p []byte) (int, error) {
 		return w.giveUp(p, NoInsertionPoint)
 	}
 	return w.hold(p, base)
+}
+
+// metaBlocks evaluates the policies of the CSP metas before the insertion
+// point together with the header's. When they admit the snippet it sets the
+// nonce to use; otherwise it reports the policy that blocks.
+func (w *Writer) metaBlocks() bool {
+	meta := w.sc.mc.policies
+	if len(meta) == 0 {
+		return false
+	}
+	v := evaluateCSP(w.rw.Header(), meta, w.snip, w.req)
+	if v.blocked != "" {
+		if w.opts.OnCSPBlocked != nil {
+			w.opts.OnCSPBlocked(v.blocked)
+		}
+		return true
+	}
+	w.nonce = v.nonce
+	return false
 }
 
 // inject sends p with the snippet at stream offset at; held bytes, if any,
@@ -341,12 +363,13 @@ func (w *Writer) writeSnippet(withHeld bool) error {
 	return err
 }
 
-// release returns the pooled buffer.
+// release returns the pooled buffers.
 func (w *Writer) release() {
 	if w.held != nil {
 		putBuf(&heldPool, w.held)
 		w.held = nil
 	}
+	w.sc.mc.release()
 }
 
 // Flush sends the status if it is still held and flushes the underlying
