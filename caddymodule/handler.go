@@ -70,7 +70,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			dialect mysql|postgres|sqlite
 //			user_table <name>
 //			session_table <name>
-//			column <field> <name>
+//			column <field> <name|->
 //			max_open_conns <n>
 //		}
 //		webhook [<path>] {
@@ -83,6 +83,7 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			upstream <mautic_url>
 //			handover
 //			timeout <duration>
+//			public_origin <url>
 //		}
 //		provisioning {
 //			wait <duration>
@@ -93,6 +94,9 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 //			locale_default <site_tag>
 //			rescan <duration>
 //			active_window <duration>
+//			on_delete wait_for_visit|permanent
+//			trust_unverified_emails
+//			evidence_window <duration>
 //		}
 //	}
 //
@@ -100,8 +104,9 @@ const DefaultWebhookPath = "/api/webhooks/mautic"
 // configuration is loaded; tracking attribute values may also hold request
 // placeholders such as {http.request.cookie.PARAGLIDE_LOCALE}. Column
 // fields are user_id, user_email, user_name, user_locale, user_mautic_id,
-// session_token, session_user_id, session_expires_at and
-// session_updated_at. A typical site:
+// user_email_verified, session_token, session_user_id, session_expires_at
+// and session_updated_at; "-" names a column the table does not have
+// (user_locale, user_email_verified). A typical site:
 //
 //	mautic {
 //		api {env.MAUTIC_BASEURL} {
