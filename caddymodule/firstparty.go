@@ -50,6 +50,11 @@ var returnedHeaders = []string{"Content-Type", "Cache-Control", "Expires", "Prag
 // fields the browser put in a hit are stripped (and, with the hand-over,
 // the signed-in user's verified email added), mtc.js is rewritten to point
 // at the prefix, and Mautic's cookies come back first-party.
+// firstPartyReadTimeout bounds the time to read a tracking hit (a few
+// hundred bytes), whatever the server's own timeouts: a client that
+// trickles its body is cut off then.
+const firstPartyReadTimeout = 10 * time.Second
+
 func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route string) error {
 	methods, known := routeMethods[route]
 	switch {
@@ -61,6 +66,7 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return nil
 	}
+	h.setReadDeadline(w, r, firstPartyReadTimeout)
 	ids := h.st.identifying()
 	hit, err := readHit(r, ids)
 	if err != nil {

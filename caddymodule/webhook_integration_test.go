@@ -51,14 +51,29 @@ func TestIntegrationForgedWebhooksDoNotLockOutMautic(t *testing.T) {
 // server's own timeouts.
 func TestIntegrationWebhookSlowBodyIsCutOff(t *testing.T) {
 	startSite(t, siteOptions{})
+	sig := mautic.SignWebhook([]byte("x"), "well-formed, wrong")
+	slowBodyIsCutOff(t, "POST /api/webhooks/mautic HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"+
+		mautic.WebhookSignatureHeader+": "+sig+"\r\nContent-Length: 1000\r\n\r\n{")
+}
+
+// The first-party tracking routes are the module's own endpoints too: a
+// hit whose body trickles is cut off at the same bound.
+func TestIntegrationFirstPartySlowBodyIsCutOff(t *testing.T) {
+	startSite(t, siteOptions{})
+	slowBodyIsCutOff(t, "POST /mtc-proxy/mtc/event HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: Mozilla/5.0\r\n"+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\npage_title=")
+}
+
+// slowBodyIsCutOff sends head (a request whose body then stops) and wants
+// a 400 and a closed connection well before a client could hold it for
+// minutes.
+func slowBodyIsCutOff(t *testing.T, head string) {
+	t.Helper()
 	conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(sitePort))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	sig := mautic.SignWebhook([]byte("x"), "well-formed, wrong")
-	head := "POST /api/webhooks/mautic HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
-		mautic.WebhookSignatureHeader + ": " + sig + "\r\nContent-Length: 1000\r\n\r\n{"
 	if _, err := conn.Write([]byte(head)); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +83,7 @@ func TestIntegrationWebhookSlowBodyIsCutOff(t *testing.T) {
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("the trickling webhook client was not answered or cut off: %v", err)
+		t.Fatalf("the trickling client was not answered or cut off: %v", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || !resp.Close {
