@@ -95,3 +95,54 @@ test('with handover, the second person on a browser is tracked on their own cont
 	assert.deepEqual((await stack.contactsByEmail(first)).map((c) => c.ID), [firstID]);
 	assert.deepEqual((await stack.contactsByEmail(second)).map((c) => c.ID), [secondID]);
 });
+
+test('no one claims a contact through the first-party routes: an email in the Referer, in page_url or under a NUL-cut name never reaches Mautic', { timeout: 60_000 }, async () => {
+	// With the email field publicly updatable (the hand-over needs it), a
+	// hit carrying the victim's email would switch tracking to their contact.
+	const victim = `victim-${randomBytes(4).toString('hex')}@example.com`;
+	const created = await fetch(`${stack.mauticURL}/api/contacts/new`, {
+		method: 'POST',
+		headers: {
+			authorization: 'Basic ' + Buffer.from(`${stack.mauticAuth.user}:${stack.mauticAuth.password}`).toString('base64'),
+			'content-type': 'application/json'
+		},
+		body: JSON.stringify({ email: victim, firstname: 'Victoria' })
+	});
+	const createdBody = await created.text();
+	assert.equal(created.status, 201, createdBody);
+	const victims = JSON.parse(createdBody).contact.id;
+
+	const site = h.url('/');
+	const ua = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36';
+	const attacks = {
+		'Referer query, any case': { headers: { referer: `${site}?EMAIL=${victim}` }, body: 'page_title=t' },
+		'page_url query, form': { body: `page_title=t&page_url=${encodeURIComponent(`${site}?email=${victim}`)}` },
+		'page_url query, JSON': { json: { page_title: 't', page_url: `${site}?email=${victim}` } },
+		'NUL-cut parameter name': { body: `page_title=t&email%00x=${encodeURIComponent(victim)}` }
+	};
+	/** @param {string} url @param {any} a */
+	const hit = (url, a) =>
+		fetch(url, {
+			method: 'POST',
+			headers: {
+				'user-agent': ua,
+				'x-requested-with': 'XMLHttpRequest',
+				'content-type': a.json ? 'application/json' : 'application/x-www-form-urlencoded',
+				...a.headers
+			},
+			body: a.json ? JSON.stringify(a.json) : a.body
+		});
+	// The control: sent to Mautic directly, each attack does claim the
+	// victim's contact; so it is the module that stops it.
+	for (const [name, a] of Object.entries(attacks)) {
+		const res = await hit(`${stack.mauticURL}/mtc/event`, a);
+		assert.equal(JSON.parse(await res.text()).id, victims, `${name}, sent to Mautic directly: not tracked as the victim`);
+	}
+	for (const [name, a] of Object.entries(attacks)) {
+		const res = await hit(h.url('/mtc-proxy/mtc/event'), a);
+		const text = await res.text();
+		assert.equal(res.status, 200, `${name}: ${text}`);
+		assert.notEqual(JSON.parse(text).id, victims, `${name}: the hit was tracked as the victim's contact`);
+	}
+	assert.equal((await stack.contactsByEmail(victim)).length, 1, 'contacts with the victim\'s email');
+});
