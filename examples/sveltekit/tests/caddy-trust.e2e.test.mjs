@@ -178,6 +178,30 @@ describe('trust through Caddy', () => {
 		assert.equal(await storedMauticID(email), victims, 'linked to the contact with the verified email');
 	});
 
+	test('an email change follows the user to their contact, and a second sign-up with the old email never shares it', { timeout: TEST_TIMEOUT }, async () => {
+		const a = await linkedUser('old');
+		const newAddress = newEmail('new');
+		// A changes their email (the app's row), then signs in with it.
+		await h.db.query('UPDATE `user` SET email = ? WHERE email = ?', [newAddress, a.user.email]);
+		await a.page.context().clearCookies();
+		await h.open(a.page, '/signin');
+		await a.page.locator('input[name=email]').fill(newAddress);
+		await a.page.locator('input[name=password]').fill(PASSWORD);
+		await a.page.getByTestId('signin-submit').click();
+		await a.page.waitForURL('**/account');
+		await waitFor(async () => ((await stack.contact(a.contactID))?.Fields.email === newAddress ? true : undefined), {
+			what: `contact ${a.contactID} following the email change`,
+			timeoutMs: SYNC_TIMEOUT
+		});
+
+		// B signs up with A's old email: B gets a contact of their own.
+		const bPage = await h.newPage({ userAgent });
+		await signUp(bPage, { name: 'Bea Second', email: a.user.email });
+		const b = await storedMauticID(a.user.email);
+		assert.notEqual(b, a.contactID, 'B was linked to A\'s contact');
+		assert.equal((await h.db.userByEmail(newAddress)).mauticId, a.contactID, 'A kept their contact');
+	});
+
 	test('secure cookies of B and plain cookies of A: the app shows A, the browser is never linked to B', { timeout: TEST_TIMEOUT }, async () => {
 		const a = await linkedUser('plain-a');
 		const b = await linkedUser('secure-b');
