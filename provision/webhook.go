@@ -63,8 +63,8 @@ func (r *WebhookResult) touched(userID string) {
 //     one lose it and get no contact until they come back (Config.OnDelete);
 //   - mautic.lead_post_save_new and _update: users with the contact's
 //     email and no contact get it; a user linked to another contact moves
-//     only when Mautic confirms that one was merged away or no longer
-//     exists.
+//     only to its merge survivor, and is unlinked (until they come back)
+//     when Mautic confirms it no longer exists.
 //
 // So a merge, whichever of its two events comes first, leaves users on the
 // survivor. Other triggers change nothing; unknown ones are listed in the
@@ -175,7 +175,7 @@ func (e *Engine) moveUsers(ctx context.Context, users []userdb.User, from, to in
 
 // contactSaved links the users with the contact's email: those without a
 // contact get it; one linked elsewhere moves only when Mautic confirms its
-// contact was merged away or no longer exists.
+// contact was merged away, and loses it when it no longer exists.
 func (e *Engine) contactSaved(ctx context.Context, c *mautic.Contact, res *WebhookResult) (WebhookEffect, error) {
 	if c == nil || c.ID <= 0 || c.Email() == "" || e.cache.isDeleted(c.ID) {
 		return EffectUnchanged, nil
@@ -268,9 +268,11 @@ func (e *Engine) moveIfGone(ctx context.Context, u userdb.User, contactID int, r
 }
 
 // replaceVanished applies the deletion of contact old, which Mautic no
-// longer has (its users get tombstones and lose it), then links u to
-// contactID, which has their email, unless their deletion is permanent.
-// The others (other emails) wait for their next visit.
+// longer has: its users get tombstones and lose it. u is not linked to
+// contactID here, though it has their email: a webhook is not the user
+// coming back (anyone can put an email into a form or a tracking hit), so
+// only u's next signed-in request provisions them, under every rule of a
+// first link.
 func (e *Engine) replaceVanished(ctx context.Context, u userdb.User, old, contactID int, res *WebhookResult) (WebhookEffect, error) {
 	e.cache.markDeleted(old)
 	users, err := e.store.DeleteContact(ctx, old, e.cfg.Now(), e.cfg.OnDelete == DeletePermanent)
@@ -280,23 +282,9 @@ func (e *Engine) replaceVanished(ctx context.Context, u userdb.User, old, contac
 	for _, uid := range users {
 		e.cache.forget(uid)
 		res.touched(uid)
-		if uid != u.ID {
-			res.Cleared++
-		}
+		res.Cleared++
 	}
-	// A contact with the user's email exists: linking them makes none.
-	free, err := e.store.ClearTombstone(ctx, u.ID, e.cfg.Now().Add(time.Millisecond))
-	if err != nil || !free {
-		return EffectCleared, err
-	}
-	ok, err := e.setLink(ctx, u.ID, contactID, res)
-	if err != nil {
-		return EffectUnchanged, err
-	}
-	if ok {
-		res.Moved++
-		e.log.Info("mautic contact gone: user moved to the contact with their email",
-			zap.String("user_id", u.ID), zap.Int("from_contact_id", old), zap.Int("contact_id", contactID))
-	}
-	return EffectMoved, nil
+	e.log.Info("mautic contact gone: users unlinked until they come back, not moved to the contact a webhook offers",
+		zap.String("user_id", u.ID), zap.Int("from_contact_id", old), zap.Int("offered_contact_id", contactID))
+	return EffectCleared, nil
 }

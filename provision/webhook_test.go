@@ -231,7 +231,7 @@ func TestWebhookSaveLinksNoImpostorAndNoSecondUser(t *testing.T) {
 	}
 }
 
-func TestWebhookSaveMovesOnlyWhenMauticConfirms(t *testing.T) {
+func TestWebhookSaveMovesOnlyToAMergeSurvivor(t *testing.T) {
 	v := newEnv(t)
 	e := v.idle()
 	hooks := v.recordHooks(nil)
@@ -244,7 +244,10 @@ func TestWebhookSaveMovesOnlyWhenMauticConfirms(t *testing.T) {
 		t.Fatalf("user moved to %d while %d still exists (result %+v)", got, first, res)
 	}
 
-	// Once the user's contact is gone, an update of the other moves them.
+	// Once the user's contact is gone, an update of the other unlinks
+	// them, but does not move them onto it: anyone can put an email into
+	// Mautic (a form, a tracking hit), and a webhook is not the user coming
+	// back. Their next signed-in request provisions them.
 	deleteContact(t, v, first)
 	hooks.take() // the delete's own event is not applied: only the update below tells
 	patch := v.client(nil)
@@ -252,8 +255,11 @@ func TestWebhookSaveMovesOnlyWhenMauticConfirms(t *testing.T) {
 		t.Fatal(err)
 	}
 	res = applyBodies(t, e, hooks.take())
-	if got := v.mauticID(u); got != second || res.Moved != 1 {
-		t.Fatalf("user on %d, want %d (result %+v)", got, second, res)
+	if got := v.mauticID(u); got != 0 || res.Moved != 0 || res.Cleared != 1 {
+		t.Fatalf("user on %d, want unlinked (result %+v)", got, res)
+	}
+	if ts, err := v.db.Tombstones(context.Background(), []string{u.ID}); err != nil || ts[u.ID].ContactID != first {
+		t.Fatalf("tombstone %+v, %v; want one for contact %d", ts, err, first)
 	}
 }
 
