@@ -11,6 +11,7 @@ import (
 
 	"github.com/caddy-mautic/caddy-mautic/internal/wait"
 	"github.com/caddy-mautic/caddy-mautic/mautic"
+	"github.com/caddy-mautic/caddy-mautic/provision"
 	"github.com/caddy-mautic/caddy-mautic/provision/userdb"
 )
 
@@ -44,9 +45,39 @@ func (st *state) background(ctx context.Context) {
 	}
 }
 
+// devicePruneEvery is how often tracked devices older than any use of
+// them (the evidence window and the hand-over's device map) are deleted:
+// every new browser adds a row, and a stranger can make many.
+const devicePruneEvery = time.Hour
+
+// pruneDevices deletes, at start and then every devicePruneEvery, the
+// tracked devices no decision reads any more, until ctx ends.
+func (st *state) pruneDevices(ctx context.Context, db *userdb.DB) {
+	keep := max(st.evidenceWindow(), deviceMapTTL)
+	for {
+		n, err := db.PruneDevices(ctx, time.Now().Add(-keep))
+		if err != nil && ctx.Err() == nil {
+			st.logFailure("database", "pruning tracked devices failed; retried later", zap.Error(err))
+		} else if n > 0 {
+			st.log.Debug("pruned tracked devices", zap.Int64("rows", n))
+		}
+		if wait.For(ctx, devicePruneEvery) != nil {
+			return
+		}
+	}
+}
+
+// evidenceWindow is provisioning's evidence_window, or its default.
+func (st *state) evidenceWindow() time.Duration {
+	if p := st.cfg.Provisioning; p != nil && p.EvidenceWindow > 0 {
+		return time.Duration(p.EvidenceWindow)
+	}
+	return provision.DefaultEvidence
+}
+
 // connect opens the application's database, retrying with backoff until it
-// answers and its tables are as configured, then starts the engine: users
-// queued meanwhile wait for it.
+// answers and its tables are as configured, then starts the engine (users
+// queued meanwhile wait for it) and goes on pruning tracked devices.
 func (st *state) connect(ctx context.Context) {
 	d := st.cfg.Database
 	cfg := userdb.Config{Dialect: d.Dialect, DSN: d.DSN, UserTable: d.UserTable,
@@ -64,6 +95,7 @@ func (st *state) connect(ctx context.Context) {
 			if err := st.engine.Start(ctx); err != nil {
 				st.log.Error("provisioning could not start", zap.Error(err))
 			}
+			st.pruneDevices(ctx, db)
 			return
 		}
 		if ctx.Err() != nil {

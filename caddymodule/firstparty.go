@@ -66,6 +66,14 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return nil
 	}
+	if route != routeScript && !h.path.mayTrack(r) {
+		// The visitor withholds consent (DNT, GPC, no consent cookie) but
+		// a page still runs mtc.js (an open tab, the back/forward cache):
+		// the rule that keeps the loader out keeps the hit from Mautic.
+		h.st.metrics.proxied.WithLabelValues(route, "204").Inc()
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	h.setReadDeadline(w, r, firstPartyReadTimeout)
 	ids := h.st.identifying()
 	hit, err := readHit(r, ids)
@@ -76,7 +84,7 @@ func (h *Handler) serveFirstParty(w http.ResponseWriter, r *http.Request, route 
 	}
 	v := visitor{}
 	if route == routeEvent || route == routePixel {
-		v = h.identify(r, h.path.mayTrack(r))
+		v = h.identify(r, true) // consent was checked above
 		if email := h.handoverEmail(r, v, hit.device()); email != "" {
 			hit.set("email", email)
 			h.st.metrics.handovers.Inc()

@@ -24,25 +24,33 @@ const deviceCookie = "mautic_device_id"
 // tracking hit: a slow database costs a hand-over, never a hit.
 const evidenceTimeout = 2 * time.Second
 
-// handoverEmail returns the email to add to a proxied hit, or "": the
+// handoverEmail returns the email to add to a proxied hit, or "": a
+// candidate (handoverCandidate) whose contact holds the user's email
+// because the engine put it there (provision.Engine.HandoverEmail).
+// Mautic's email flag is not consulted: it may change at any time, and an
+// email Mautic ignores does no harm. Mautic then answers with the user's
+// contact and a new device id, which the browser keeps: from then on it
+// tracks to the right person.
+func (h *Handler) handoverEmail(r *http.Request, v visitor, hitDevice string) string {
+	if !h.handoverCandidate(r, v, hitDevice) || h.st.engine == nil {
+		return ""
+	}
+	return h.st.engine.HandoverEmail(r.Context(), v.user.UserID, v.contactID, v.user.Email)
+}
+
+// handoverCandidate reports whether a hit may be handed over: the
 // hand-over is on, the visitor is a signed-in user with a known contact
 // and an email, and the browser's device is not known to track to the
-// user's contact already. Mautic's email flag is not consulted: it may
-// change at any time, and an email Mautic ignores does no harm.
-// Mautic then answers with the user's contact and a new device id, which
-// the browser keeps: from then on it tracks to the right person.
-func (h *Handler) handoverEmail(r *http.Request, v visitor, hitDevice string) string {
+// user's contact already.
+func (h *Handler) handoverCandidate(r *http.Request, v visitor, hitDevice string) bool {
 	if !h.path.handover || v.contactID == 0 || v.user.Email == "" {
-		return ""
+		return false
 	}
 	device := cookieValue(r, deviceCookie)
 	if device == "" {
 		device = hitDevice
 	}
-	if device != "" && h.st.deviceContact(r.Context(), device) == v.contactID {
-		return ""
-	}
-	return v.user.Email
+	return device == "" || h.st.deviceContact(r.Context(), device) != v.contactID
 }
 
 // deviceContact returns the contact Mautic's tracking last answered device

@@ -710,3 +710,46 @@ func TestIntegrationPrivacySignalGatesProvisioning(t *testing.T) {
 		t.Errorf("mtc_id after consent = %v, want %d", c, contacts[0].ID)
 	}
 }
+
+// A visitor who withholds consent (Global Privacy Control) on a page whose
+// mtc.js still runs (an open tab, a page from the back/forward cache)
+// sends no hit to Mautic through the first-party routes: the same rule
+// that suppresses the loader answers them here.
+func TestIntegrationFirstPartyHitsHonourConsent(t *testing.T) {
+	s := startSite(t, siteOptions{})
+	hits := func() int {
+		return s.mautic.Calls("POST /mtc/event") + s.mautic.Calls("GET /mtracking.gif") + s.mautic.Calls("GET /mtc")
+	}
+	ua := "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+	send := func(method, path, body string, gpc bool) *http.Response {
+		req, _ := http.NewRequest(method, siteURL+"/mtc-proxy"+path, strings.NewReader(body))
+		req.Header.Set("User-Agent", ua)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if gpc {
+			req.Header.Set("Sec-GPC", "1")
+		}
+		resp, _ := s.do(t, req)
+		return resp
+	}
+	for _, r := range []struct{ method, path, body string }{
+		{"POST", "/mtc/event", "page_title=t&page_url=" + url.QueryEscape(siteURL+"/")},
+		{"GET", "/mtracking.gif?page_title=t", ""},
+		{"GET", "/mtc", ""},
+	} {
+		before := hits()
+		if resp := send(r.method, r.path, r.body, true); resp.StatusCode >= 300 {
+			t.Errorf("%s %s with GPC: %s", r.method, r.path, resp.Status)
+		}
+		if n := hits() - before; n != 0 {
+			t.Errorf("%s %s with GPC reached Mautic (%d tracking calls)", r.method, r.path, n)
+		}
+	}
+	// The control: without the signal, the same hit reaches Mautic.
+	before := hits()
+	send("POST", "/mtc/event", "page_title=t", false)
+	if hits() == before {
+		t.Errorf("a hit without GPC did not reach Mautic; counters %v", s.mautic.CallCounts())
+	}
+}
