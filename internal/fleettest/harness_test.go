@@ -270,7 +270,7 @@ type user struct {
 func (f *fleet) addUsers(n int) []user {
 	out := make([]user, n)
 	for i := range out {
-		u := f.db.AddUser(f.t, userdb.User{Email: fmt.Sprintf("fleet-%d-%s@example.test", i, strings.ToLower(dbtest.RandomID(f.t)[:6]))})
+		u := f.db.AddUser(f.t, userdb.User{EmailVerified: true, Email: fmt.Sprintf("fleet-%d-%s@example.test", i, strings.ToLower(dbtest.RandomID(f.t)[:6]))})
 		token := dbtest.RandomID(f.t)
 		f.db.AddSession(f.t, u.ID, token, time.Now().Add(7*24*time.Hour))
 		out[i] = user{User: u, cookie: "better-auth.session_token=" + signToken(token)}
